@@ -1,0 +1,22 @@
+import { redactObject } from '@tokenpak/core';
+import { parseArgs } from 'node:util';
+import { ExitCode, type CliIo } from '../io';
+import { configOption, loadCliConfig } from './shared-options';
+
+export const configHelp = `tokenpak config [--config <file>] [--json]
+  Print the resolved configuration (defaults, file and environment merged) and where it came from.`;
+
+export async function configCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { ...configOption, json: { type: 'boolean' } }, strict: true });
+  const resolved = await loadCliConfig(io, values.config);
+  const config = redactObject(resolved.config);
+  const fromEnv = Object.fromEntries(resolved.fromEnv);
+  if (values.json) {
+    io.out(`${JSON.stringify({ source: resolved.source, fromEnv, config }, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  io.out(`# source: ${resolved.source ?? 'built-in defaults (no config file found)'}\n`);
+  for (const [key, variable] of resolved.fromEnv) io.out(`# ${key} set by ${variable}\n`);
+  io.out(`${JSON.stringify(config, null, 2)}\n`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,55 @@
+import { HeaderName, HOP_BY_HOP_HEADERS } from '../http/header-names';
+
+/** Header names listed in a `Connection` header are hop-by-hop for that message too. */
+function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
+  let tokens: Set<string> | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== HeaderName.connection) continue;
+    for (const token of rawHeaders[i + 1]!.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name && name !== 'close' && name !== 'keep-alive') (tokens ??= new Set()).add(name);
+    }
+  }
+  return tokens;
+}
+
+function isControlHeader(lower: string): boolean {
+  return lower.startsWith(HeaderName.tokenpakPrefix) || lower === HeaderName.openclawSession;
+}
+
+/**
+ * The request's headers as they go upstream, in the caller's order and spelling
+ * (a flat raw-headers array): hop-by-hop and TokenPak control headers removed,
+ * `Host` rewritten to the upstream's.
+ */
+export function upstreamRequestHeaders(rawHeaders: readonly string[], upstreamHost: string): string[] {
+  const listed = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  let hostWritten = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP_HEADERS.has(lower) || isControlHeader(lower) || listed?.has(lower)) continue;
+    if (lower === HeaderName.host) {
+      if (!hostWritten) out.push(name, upstreamHost);
+      hostWritten = true;
+      continue;
+    }
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  if (!hostWritten) out.unshift('Host', upstreamHost);
+  return out;
+}
+
+/** The upstream response's headers for the client: unchanged but for hop-by-hop ones, plus TokenPak's. */
+export function clientResponseHeaders(rawHeaders: readonly string[], added: readonly string[]): string[] {
+  const listed = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const lower = rawHeaders[i]!.toLowerCase();
+    if (HOP_BY_HOP_HEADERS.has(lower) || listed?.has(lower)) continue;
+    out.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+  }
+  for (const value of added) out.push(value);
+  return out;
+}

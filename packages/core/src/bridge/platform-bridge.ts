@@ -1,0 +1,104 @@
+import { inject, injectable } from 'tsyringe';
+import type { Logger } from '../log/logger';
+import { TOKENS } from '../tokens';
+import type { Disposer, PlatformMatch, PlatformSignal, SignalRequest } from './types';
+
+interface Registration {
+  signal: PlatformSignal;
+  /** Registration order, kept when a signal is replaced in place. */
+  sequence: number;
+}
+
+/**
+ * The registry platform signals are registered on and that routing reads.
+ * One instance per container; nothing here is module-global.
+ */
+@injectable()
+export class PlatformBridge {
+  private registrations: Registration[] = [];
+  private nextSequence = 0;
+  /** Signals whose failure was already logged: a broken signal logs once, not per request. */
+  private readonly reportedFailures = new Set<string>();
+
+  constructor(@inject(TOKENS.Logger) private readonly logger: Logger) {}
+
+  register(signal: PlatformSignal): Disposer {
+    validateSignal(signal);
+    const existing = this.registrations.find((registration) => registration.signal.name === signal.name);
+    const registration: Registration = { signal, sequence: existing ? existing.sequence : this.nextSequence++ };
+    this.registrations = this.registrations.filter((entry) => entry !== existing).concat(registration).sort(byPriority);
+    this.reportedFailures.delete(signal.name);
+    return () => {
+      this.registrations = this.registrations.filter((entry) => entry !== registration);
+    };
+  }
+
+  /** Registered signals in the order they are consulted. */
+  signals(): readonly PlatformSignal[] {
+    return this.registrations.map((registration) => registration.signal);
+  }
+
+  /** Phase one: the first signal whose header/path check matches. */
+  detect(headers: Headers, request: SignalRequest): PlatformMatch | null {
+    for (const { signal } of this.registrations) {
+      const origin = this.guard(signal, () => signal.extract(headers, request));
+      if (origin) return { signal, origin };
+    }
+    return null;
+  }
+
+  /** Signals that want to see the body of this request (phase two), in consultation order. */
+  bodyWanters(headers: Headers, request: SignalRequest): readonly PlatformSignal[] {
+    const wanters: PlatformSignal[] = [];
+    for (const { signal } of this.registrations) {
+      if (signal.wantsBody && signal.extractFromBody && this.guard(signal, () => signal.wantsBody!(headers, request))) {
+        wanters.push(signal);
+      }
+    }
+    return wanters;
+  }
+
+  /** Phase two: the first of `wanters` that recognises the parsed body. */
+  detectFromBody(wanters: readonly PlatformSignal[], json: unknown, headers: Headers, request: SignalRequest): PlatformMatch | null {
+    for (const signal of wanters) {
+      const origin = this.guard(signal, () => signal.extractFromBody!(json, headers, request));
+      if (origin) return { signal, origin };
+    }
+    return null;
+  }
+
+  /** Runs one signal callback; a throw or a malformed result counts as "no match". */
+  private guard<T>(signal: PlatformSignal, run: () => T): T | null {
+    try {
+      const result = run();
+      if (result && typeof result === 'object' && typeof (result as { platform?: unknown }).platform !== 'string') {
+        throw new Error('returned an origin without a string "platform"');
+      }
+      return result ?? null;
+    } catch (error) {
+      if (!this.reportedFailures.has(signal.name)) {
+        this.reportedFailures.add(signal.name);
+        this.logger.warn(`platform signal "${signal.name}" failed and is skipped for this request`, {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return null;
+    }
+  }
+}
+
+function byPriority(a: Registration, b: Registration): number {
+  return (b.signal.priority ?? 0) - (a.signal.priority ?? 0) || a.sequence - b.sequence;
+}
+
+function validateSignal(signal: PlatformSignal): void {
+  if (!signal || typeof signal !== 'object') throw new TypeError('a platform signal must be an object');
+  if (typeof signal.name !== 'string' || signal.name.trim() === '') throw new TypeError('a platform signal needs a non-empty "name"');
+  if (typeof signal.defaultProvider !== 'string' || signal.defaultProvider.trim() === '') {
+    throw new TypeError(`platform signal "${signal.name}" needs a non-empty "defaultProvider"`);
+  }
+  if (typeof signal.extract !== 'function') throw new TypeError(`platform signal "${signal.name}" needs an "extract" function`);
+  if (signal.priority !== undefined && !Number.isFinite(signal.priority)) {
+    throw new TypeError(`platform signal "${signal.name}" has a non-numeric "priority"`);
+  }
+}

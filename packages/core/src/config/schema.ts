@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+/**
+ * The one config schema. Types are inferred from it, defaults live in it, and
+ * `config/tokenpak.schema.json` is generated from it (`npm run schema`; a test keeps
+ * the published file in sync).
+ */
+
+const port = z.number().int().min(0, 'must be 0 (any free port) or 1-65535').max(65535, 'must be at most 65535');
+const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+const providerSchema = z
+  .object({
+    upstream: url.optional().describe('Base URL requests for this provider are forwarded to.'),
+    credentials: z.string().min(1).optional().describe('Which credential source serves this provider (e.g. caller).'),
+  })
+  .strict();
+
+const builtinProvider = (upstream: string) =>
+  providerSchema.extend({ upstream: url.default(upstream), credentials: z.string().min(1).default('caller') }).prefault({});
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1').describe('Address to bind. Env: TOKENPAK_HOST.'),
+        port: port.default(8766).describe('Port to bind. Env: TOKENPAK_PORT.'),
+        authToken: z
+          .string()
+          .min(16, 'must be at least 16 characters')
+          .optional()
+          .describe('Shared secret clients send as x-tokenpak-auth; required for a non-loopback host. Env: TOKENPAK_AUTH_TOKEN.'),
+        allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins allowed to call the proxy.'),
+        shutdownTimeoutMs: z.number().int().min(0).default(30000).describe('How long in-flight requests may run after SIGINT/SIGTERM.'),
+      })
+      .strict()
+      .prefault({}),
+    state: z
+      .object({
+        dir: z.string().min(1).default('~/.tokenpak').describe('Where TokenPak keeps its state. Env: TOKENPAK_HOME.'),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Env: TOKENPAK_LOG_LEVEL.'),
+        dumpHeaders: z.boolean().default(false).describe('One redacted header dump per proxied request. Env: TOKENPAK_DUMP_HEADERS=1.'),
+      })
+      .strict()
+      .prefault({}),
+    routing: z
+      .object({
+        maxInspectBytes: z.number().int().min(0).default(8 * 1024 * 1024).describe('Largest request body a body-inspecting signal may read.'),
+      })
+      .strict()
+      .prefault({}),
+    plugins: z
+      .object({
+        dirs: z.array(z.string().min(1)).default(['plugins']).describe('Plugin folders, relative to the config file; built-ins are always included.'),
+        disabled: z.array(z.string().min(1)).default([]).describe('Plugin names (or folder names) not to load.'),
+        settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe('plugins.settings.<name> is handed to that plugin as ctx.settings.'),
+      })
+      .strict()
+      .prefault({}),
+    providers: z
+      .object({
+        'tokenpak-anthropic': builtinProvider('https://api.anthropic.com'),
+        'tokenpak-openai': builtinProvider('https://api.openai.com'),
+        'tokenpak-claude-code': builtinProvider('https://api.anthropic.com'),
+      })
+      .catchall(providerSchema)
+      .prefault({}),
+    companion: z
+      .object({
+        dispatch: z.boolean().default(true).describe('Serve tokenpak-claude-code traffic through the local claude CLI. Env: TOKENPAK_COMPANION_DISPATCH=0.'),
+        continue: z.boolean().default(true).describe('Continue the CLI session when no platform session is known. Env: TOKENPAK_OAUTH_NO_CONTINUE=1.'),
+        command: z.string().min(1).default('claude').describe('The claude CLI to run. Env: TOKENPAK_CLAUDE_BIN.'),
+        timeoutMs: z.number().int().min(1).default(300000),
+        maxConcurrent: z.number().int().min(1).default(4),
+        maxQueue: z.number().int().min(0).default(32),
+        cwd: z.string().min(1).optional().describe('Working directory of the CLI; default <state.dir>/companion.'),
+      })
+      .strict()
+      .prefault({}),
+    credentials: z
+      .object({
+        claudeCode: z.string().min(1).default('~/.claude/.credentials.json'),
+        codex: z.string().min(1).default('~/.codex/auth.json'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** What a user may write (everything optional). */
+export type TokenPakConfigInput = z.input<typeof configSchema>;
+/** The validated config with every default filled in. */
+export type TokenPakConfig = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;

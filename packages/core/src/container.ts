@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { Dispatcher } from './backends/dispatcher';
+import { HttpForwarder } from './backends/http-forwarder';
+import { PlatformBridge } from './bridge/platform-bridge';
+import type { ResolvedConfig } from './config/load-config';
+import { CredentialRegistry } from './credentials/credential-registry';
+import { createLogger, type Logger } from './log/logger';
+import { PluginHost } from './plugins/plugin-host';
+import { ProviderRegistry } from './providers/provider-registry';
+import { RouteResolver } from './routing/route-resolver';
+import type { RuntimeOptions } from './runtime-options';
+import { ProxyServer } from './server/proxy-server';
+import { ServerStats } from './server/server-stats';
+import { TOKENS } from './tokens';
+
+export { TOKENS } from './tokens';
+
+export interface ContainerOptions {
+  config: ResolvedConfig;
+  runtime: RuntimeOptions;
+  /** Default: a logger at `log.level` writing to stderr. */
+  logger?: Logger;
+}
+
+/**
+ * A fresh container holding one of everything: bridge, registries, plugin host,
+ * resolver, forwarder, server. Each call is independent (tests build one each), and
+ * nothing is registered on tsyringe's global container.
+ */
+export function createContainer(options: ContainerOptions): DependencyContainer {
+  const container = rootContainer.createChildContainer();
+  container.register(TOKENS.Config, { useValue: options.config });
+  container.register(TOKENS.Runtime, { useValue: options.runtime });
+  container.register(TOKENS.Logger, { useValue: options.logger ?? createLogger(options.config.config.log.level) });
+  container.registerSingleton(TOKENS.PlatformBridge, PlatformBridge);
+  container.registerSingleton(TOKENS.CredentialRegistry, CredentialRegistry);
+  container.registerSingleton(TOKENS.ProviderRegistry, ProviderRegistry);
+  container.registerSingleton(TOKENS.PluginHost, PluginHost);
+  container.registerSingleton(TOKENS.RouteResolver, RouteResolver);
+  container.registerSingleton(TOKENS.HttpForwarder, HttpForwarder);
+  container.registerSingleton(TOKENS.Dispatcher, Dispatcher);
+  container.registerSingleton(TOKENS.ServerStats, ServerStats);
+  container.registerSingleton(TOKENS.ProxyServer, ProxyServer);
+  return container;
+}

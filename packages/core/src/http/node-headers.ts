@@ -1,0 +1,26 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** A WHATWG `Headers` view of a Node request's (already lower-cased, validated) headers. */
+export function toWebHeaders(nodeHeaders: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const name in nodeHeaders) {
+    const value = nodeHeaders[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.append(name, value);
+  }
+  return headers;
+}
+
+/** `/v1/messages?beta=true` → `['/v1/messages', '?beta=true']`. */
+export function splitPathAndQuery(url: string): [path: string, search: string] {
+  const mark = url.indexOf('?');
+  return mark === -1 ? [url, ''] : [url.slice(0, mark), url.slice(mark)];
+}
+
+/** `[name, value, name, value]` → `{ name: value }` (last one wins). */
+export function flatToRecord(flat: readonly string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
+  return record;
+}

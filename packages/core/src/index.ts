@@ -1,0 +1,37 @@
+/**
+ * @tokenpak/core: the proxy. Plugins need only the plugin API (re-exported first);
+ * the CLI and tests use the rest.
+ */
+import 'reflect-metadata';
+
+export * from './plugin-api';
+
+export { createTokenPak, defaultBuiltinPluginsDir, coreVersion, type TokenPak, type TokenPakOptions } from './tokenpak';
+export { createContainer, TOKENS, type ContainerOptions } from './container';
+export type { RuntimeOptions } from './runtime-options';
+
+export { loadConfig, CONFIG_SEARCH_PLACES, type ResolvedConfig, type LoadConfigOptions } from './config/load-config';
+export { configSchema, type TokenPakConfig, type TokenPakConfigInput } from './config/schema';
+export { ConfigError } from './config/config-error';
+export { ENV_OVERRIDES } from './config/env-overrides';
+
+export { PlatformBridge } from './bridge/platform-bridge';
+export type { PlatformMatch } from './bridge/types';
+export { CredentialRegistry, CALLER_CREDENTIALS } from './credentials/credential-registry';
+export { ProviderRegistry } from './providers/provider-registry';
+export { PluginHost } from './plugins/plugin-host';
+
+export { RouteResolver } from './routing/route-resolver';
+export { explainRoute, type RouteQuery, type RouteExplanation } from './routing/explain-route';
+export { formatRouteHeader, parseRouteHeader } from './routing/route-header';
+export { authShape, type AuthShape } from './routing/auth-shape';
+export { resolveProvider } from './routing/resolve-provider';
+export { classifyRoute } from './routing/route-classifier';
+export { selectBackend } from './routing/backend-selector';
+export { Provider, ROUTE_CLASSES, type RouteDecision, type RouteClass, type Backend, type Via, type ProviderSource } from './routing/types';
+
+export { ProxyServer, type ListeningAddress } from './server/proxy-server';
+export { statusSnapshot } from './server/control-routes';
+export { HeaderName } from './http/header-names';
+export { createLogger, type LogLevel, type LogSink } from './log/logger';
+export { redactText, redactHeaderValue, redactObject } from './log/redact';

@@ -1,0 +1,13 @@
+/**
+ * Everything a plugin may import from `@tokenpak/core` at run time. The plugin host
+ * aliases `@tokenpak/core` to this module when it loads a plugin, so a drop-in plugin
+ * folder anywhere on disk resolves it without installing anything.
+ */
+export { definePlugin } from './plugins/define-plugin';
+export { PLUGIN_API_VERSION } from './plugins/types';
+export type { PluginContext, TokenPakPlugin, PluginReport, PluginState } from './plugins/types';
+export type { PlatformSignal, PlatformOrigin, SignalRequest, Disposer } from './bridge/types';
+export type { CredentialProvider, CredentialPlan, CredentialRequest } from './credentials/types';
+export { CredentialUnavailableError } from './credentials/types';
+export type { ProviderDefinition } from './providers/types';
+export type { Logger } from './log/logger';

@@ -1,0 +1,141 @@
+import { inject, injectable } from 'tsyringe';
+import type { PlatformBridge } from '../bridge/platform-bridge';
+import type { Disposer } from '../bridge/types';
+import type { ResolvedConfig } from '../config/load-config';
+import type { CredentialRegistry } from '../credentials/credential-registry';
+import type { Logger } from '../log/logger';
+import type { ProviderRegistry } from '../providers/provider-registry';
+import type { RuntimeOptions } from '../runtime-options';
+import { TOKENS } from '../tokens';
+import { discoverPlugins, type DiscoveredPlugin } from './discover-plugins';
+import { loadPluginModule } from './load-plugin-module';
+import { PLUGIN_API_VERSION, type PluginContext, type PluginReport, type TokenPakPlugin } from './types';
+
+const SETUP_TIMEOUT_MS = 10_000;
+
+/**
+ * Owns plugin discovery, loading, ordering and failure isolation (ARCHITECTURE §3).
+ * A plugin that fails to load or set up is reported with its folder and reason, its
+ * partial registrations are undone, and the proxy runs without it.
+ */
+@injectable()
+export class PluginHost {
+  private readonly loaded: Array<{ name: string; disposers: Disposer[] }> = [];
+  private report: PluginReport[] = [];
+
+  constructor(
+    @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
+    @inject(TOKENS.Runtime) private readonly runtime: RuntimeOptions,
+    @inject(TOKENS.PlatformBridge) private readonly bridge: PlatformBridge,
+    @inject(TOKENS.CredentialRegistry) private readonly credentials: CredentialRegistry,
+    @inject(TOKENS.ProviderRegistry) private readonly providers: ProviderRegistry,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  /** What became of every discovered plugin, in load order. */
+  reports(): readonly PluginReport[] {
+    return this.report;
+  }
+
+  async loadAll(): Promise<readonly PluginReport[]> {
+    const { dirs, disabled } = this.resolved.config.plugins;
+    const names = new Set<string>();
+    for (const discovered of discoverPlugins(this.runtime.builtinPluginsDir, dirs)) {
+      const report = await this.loadOne(discovered, new Set(disabled), names);
+      if (report.state === 'failed') this.logger.warn(`plugin in ${discovered.folder} failed: ${report.reason}`);
+      else this.logger.debug(`plugin ${report.name}: ${report.state}`, { folder: discovered.folder });
+      this.report.push(report);
+    }
+    return this.report;
+  }
+
+  private async loadOne(discovered: DiscoveredPlugin, disabled: ReadonlySet<string>, names: Set<string>): Promise<PluginReport> {
+    const base = { folder: discovered.folder, builtin: discovered.builtin, signals: [], credentials: [], providers: [] };
+    const preliminaryName = discovered.packageName ?? discovered.folderName;
+    const isDisabled = (name: string): boolean => disabled.has(name) || disabled.has(discovered.folderName) || (!!discovered.packageName && disabled.has(discovered.packageName));
+    if (isDisabled(preliminaryName)) return { ...base, name: discovered.folderName, state: 'disabled', reason: 'listed in plugins.disabled' };
+    if (typeof discovered.entry !== 'string') return { ...base, name: discovered.folderName, state: 'failed', reason: discovered.entry.error };
+
+    let plugin: TokenPakPlugin;
+    try {
+      plugin = validatePlugin(await loadPluginModule(discovered.entry));
+    } catch (error) {
+      return { ...base, name: discovered.folderName, state: 'failed', reason: `failed to load ${discovered.entry}: ${firstLine(error)}` };
+    }
+    if (isDisabled(plugin.name)) return { ...base, name: plugin.name, state: 'disabled', reason: 'listed in plugins.disabled' };
+    if (names.has(plugin.name)) return { ...base, name: plugin.name, state: 'failed', reason: `another plugin is already named "${plugin.name}"` };
+
+    const report: PluginReport = { ...base, name: plugin.name, state: 'loaded', signals: [], credentials: [], providers: [] };
+    const disposers: Disposer[] = [];
+    /** Wraps a registry's `register` so the host can undo it and report what was registered. */
+    const tracked =
+      <T extends { name: string }>(register: (item: T) => Disposer, names: string[]) =>
+      (item: T): Disposer => {
+        const disposer = register(item);
+        disposers.push(disposer);
+        if (!names.includes(item.name)) names.push(item.name);
+        return disposer;
+      };
+    const ctx: PluginContext = {
+      bridge: { register: tracked((signal) => this.bridge.register(signal), report.signals) },
+      credentials: { register: tracked((provider) => this.credentials.register(provider), report.credentials) },
+      providers: { register: tracked((definition) => this.providers.register(definition), report.providers) },
+      settings: Object.freeze({ ...(this.resolved.config.plugins.settings[plugin.name] ?? {}) }),
+      logger: this.logger.child(plugin.name),
+    };
+    try {
+      const returned = await withTimeout(Promise.resolve(plugin.setup(ctx)), SETUP_TIMEOUT_MS, `setup did not finish within ${SETUP_TIMEOUT_MS / 1000}s`);
+      if (typeof returned === 'function') disposers.push(returned);
+    } catch (error) {
+      disposeAll(disposers, this.logger);
+      return { ...base, name: plugin.name, state: 'failed', reason: `setup threw: ${firstLine(error)}` };
+    }
+    names.add(plugin.name);
+    this.loaded.push({ name: plugin.name, disposers });
+    return report;
+  }
+
+  /** Undoes every plugin's registrations, last loaded first. */
+  unloadAll(): void {
+    for (const plugin of this.loaded.splice(0).reverse()) disposeAll(plugin.disposers, this.logger);
+  }
+}
+
+function validatePlugin(moduleValue: unknown): TokenPakPlugin {
+  const candidate = (moduleValue && typeof moduleValue === 'object' && 'default' in moduleValue ? (moduleValue as { default: unknown }).default : moduleValue) as Partial<TokenPakPlugin> | null;
+  if (!candidate || typeof candidate !== 'object') throw new Error('the entry must default-export definePlugin({ name, apiVersion, setup })');
+  if (typeof candidate.name !== 'string' || candidate.name.trim() === '') throw new Error('the plugin needs a non-empty "name"');
+  if (candidate.apiVersion !== PLUGIN_API_VERSION) {
+    throw new Error(`unsupported apiVersion ${JSON.stringify(candidate.apiVersion)} (this TokenPak supports ${PLUGIN_API_VERSION})`);
+  }
+  if (typeof candidate.setup !== 'function') throw new Error('the plugin needs a "setup" function');
+  return candidate as TokenPakPlugin;
+}
+
+function disposeAll(disposers: Disposer[], logger: Logger): void {
+  for (const dispose of disposers.splice(0).reverse()) {
+    try {
+      dispose();
+    } catch (error) {
+      logger.warn(`a plugin disposer threw: ${firstLine(error)}`);
+    }
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

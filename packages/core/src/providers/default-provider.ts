@@ -1,0 +1,26 @@
+import { HeaderName } from '../http/header-names';
+import { Provider } from '../routing/types';
+
+const OPENAI_PATHS = ['/v1/chat/completions', '/v1/embeddings', '/v1/completions'];
+
+/**
+ * The provider whose upstream serves a `/v1/…` path when the request names no other
+ * (ARCHITECTURE §2.5): Messages → Anthropic; OpenAI API paths → OpenAI; `/v1/models`
+ * by auth/version headers; anything else by `anthropic-version`.
+ */
+export function defaultProviderForPath(path: string, headers: Headers): string | null {
+  if (!path.startsWith('/v1/')) return null;
+  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return Provider.anthropic;
+  if (OPENAI_PATHS.includes(path) || path === '/v1/responses' || path.startsWith('/v1/responses/')) return Provider.openai;
+  const anthropicVersion = headers.has(HeaderName.anthropicVersion);
+  if (path === '/v1/models' || path.startsWith('/v1/models/')) {
+    return anthropicVersion || headers.has(HeaderName.apiKey) ? Provider.anthropic : Provider.openai;
+  }
+  return anthropicVersion ? Provider.anthropic : Provider.openai;
+}
+
+/** `https://host/base` + `/v1/x` + `?q` → `https://host/base/v1/x?q`. */
+export function appendPath(upstream: URL, path: string, search: string): string {
+  const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
+  return `${upstream.origin}${base}${path}${search}`;
+}

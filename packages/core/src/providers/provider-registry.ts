@@ -1,0 +1,72 @@
+import { inject, injectable } from 'tsyringe';
+import type { Disposer } from '../bridge/types';
+import type { ResolvedConfig } from '../config/load-config';
+import { TOKENS } from '../tokens';
+import { appendPath, defaultProviderForPath } from './default-provider';
+import type { ProviderDefinition } from './types';
+
+export interface UpstreamTarget {
+  /** The provider whose upstream serves the request (may differ from the decided one on fallback). */
+  provider: string;
+  url: string;
+}
+
+/** Provider definitions (built-ins from config, the rest from plugins) and upstream lookup. */
+@injectable()
+export class ProviderRegistry {
+  private readonly definitions = new Map<string, ProviderDefinition>();
+
+  constructor(@inject(TOKENS.Config) private readonly resolved: ResolvedConfig) {}
+
+  register(definition: ProviderDefinition): Disposer {
+    if (!definition || typeof definition.name !== 'string' || definition.name.trim() === '') {
+      throw new TypeError('a provider definition needs a non-empty "name"');
+    }
+    if (definition.upstream !== undefined) new URL(definition.upstream);
+    this.definitions.set(definition.name, definition);
+    return () => {
+      if (this.definitions.get(definition.name) === definition) this.definitions.delete(definition.name);
+    };
+  }
+
+  /** Provider names that are known (configured or registered). */
+  names(): string[] {
+    return [...new Set([...Object.keys(this.resolved.config.providers), ...this.definitions.keys()])].sort();
+  }
+
+  /** The upstream base URL of a provider: config first, then the registering plugin's default. */
+  upstreamOf(provider: string): string | null {
+    return this.resolved.config.providers[provider]?.upstream ?? this.definitions.get(provider)?.upstream ?? null;
+  }
+
+  /** True when some registered provider receives traffic on this non-`/v1/` path. */
+  claimsPath(path: string): boolean {
+    for (const definition of this.definitions.values()) {
+      if (definition.pathPrefixes?.some((prefix) => path.startsWith(prefix))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Where a request for `provider` goes. A provider with no usable upstream falls back to
+   * the path's default provider (ARCHITECTURE §4), and says so in `reasons`.
+   */
+  target(provider: string | null, request: { path: string; search: string; headers: Headers }, reasons: string[]): UpstreamTarget | null {
+    if (provider) {
+      const url = this.urlFor(provider, request);
+      if (url) return { provider, url };
+      reasons.push(`upstream: provider "${provider}" has no upstream for ${request.path}; using the path's default provider`);
+    }
+    const fallback = defaultProviderForPath(request.path, request.headers);
+    const url = fallback ? this.urlFor(fallback, request) : null;
+    return fallback && url ? { provider: fallback, url } : null;
+  }
+
+  private urlFor(provider: string, request: { path: string; search: string }): string | null {
+    const upstream = this.upstreamOf(provider);
+    if (!upstream) return null;
+    const base = new URL(upstream);
+    const mapUrl = this.definitions.get(provider)?.mapUrl;
+    return mapUrl ? mapUrl(request, base) : appendPath(base, request.path, request.search);
+  }
+}

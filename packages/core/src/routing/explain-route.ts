@@ -1,0 +1,47 @@
+import { redactHeaderValue } from '../log/redact';
+import { formatRouteHeader } from './route-header';
+import type { RouteResolver } from './route-resolver';
+import type { RouteDecision } from './types';
+
+export interface RouteQuery {
+  method?: string;
+  /** Path, optionally with a query string. Default `/v1/messages`. */
+  path?: string;
+  headers?: Readonly<Record<string, string>>;
+  /** A request body to offer body-inspecting signals (as the proxy would). */
+  body?: unknown;
+}
+
+export interface RouteExplanation {
+  request: { method: string; path: string; headers: Record<string, string> };
+  decision: Omit<RouteDecision, 'reasons'>;
+  /** Exactly the `x-tokenpak-route` header the proxy would send. */
+  routeHeader: string;
+  /** The rules that fired, in order. */
+  reasons: readonly string[];
+}
+
+/**
+ * Dry run: the decision the proxy would make for these headers and path, and why,
+ * without sending anything. Credentials in the echoed headers are redacted.
+ */
+export function explainRoute(resolver: RouteResolver, query: RouteQuery): RouteExplanation {
+  const method = (query.method ?? 'POST').toUpperCase();
+  const fullPath = query.path ?? '/v1/messages';
+  const mark = fullPath.indexOf('?');
+  const path = mark === -1 ? fullPath : fullPath.slice(0, mark);
+  const search = mark === -1 ? '' : fullPath.slice(mark);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(query.headers ?? {})) headers.append(name, String(value));
+  const { reasons, ...decision } = resolver.resolve({ method, path, search, headers }, query.body);
+  const shownHeaders: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    shownHeaders[name] = redactHeaderValue(name, value);
+  });
+  return {
+    request: { method, path: fullPath, headers: shownHeaders },
+    decision,
+    routeHeader: formatRouteHeader({ ...decision, reasons }),
+    reasons,
+  };
+}

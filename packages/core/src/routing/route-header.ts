@@ -1,0 +1,33 @@
+import { redactText } from '../log/redact';
+import type { RouteDecision } from './types';
+
+const MAX_SESSION_LENGTH = 64;
+
+/** Keeps a header-borne value printable and unable to break the `k=v; k=v` grammar. */
+function token(value: string | null, maxLength = 128): string {
+  if (!value) return 'none';
+  const clean = redactText(value).replace(/[^\x21-\x7e]|[;=,]/g, '_');
+  return clean.length > maxLength ? clean.slice(0, maxLength) : clean || 'none';
+}
+
+/**
+ * The `x-tokenpak-route` value. Exact grammar (tests and tools parse it):
+ * `platform=<name|none>; session=<id|none>; provider=<name|none>; source=<…>; class=<…>; backend=<…>; via=<…>`.
+ */
+export function formatRouteHeader(decision: RouteDecision): string {
+  return (
+    `platform=${token(decision.platform)}; session=${token(decision.sessionId, MAX_SESSION_LENGTH)}; ` +
+    `provider=${token(decision.provider)}; source=${token(decision.providerSource)}; class=${decision.routeClass}; ` +
+    `backend=${decision.backend}; via=${decision.via}`
+  );
+}
+
+/** Parses the header back into its fields (for tools and tests). */
+export function parseRouteHeader(value: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const part of value.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key) fields[key] = rest.join('=');
+  }
+  return fields;
+}

@@ -1,0 +1,7 @@
+/** Process-level facts the container needs besides the config. */
+export interface RuntimeOptions {
+  /** Folder holding the built-in plugins (`<repo>/plugins`), or null to load none. */
+  builtinPluginsDir: string | null;
+  /** TokenPak's version, for `/tokenpak/status`. */
+  version: string;
+}

@@ -1,0 +1,77 @@
+import { Hono } from 'hono';
+import type { PluginHost } from '../plugins/plugin-host';
+import type { ProviderRegistry } from '../providers/provider-registry';
+import { explainRoute, type RouteQuery } from '../routing/explain-route';
+import type { RouteResolver } from '../routing/route-resolver';
+import type { RuntimeOptions } from '../runtime-options';
+import { apiErrorBody } from './api-errors';
+import type { TokenPakEnv } from './hono-env';
+import type { ServerStats } from './server-stats';
+
+export interface ControlDeps {
+  runtime: RuntimeOptions;
+  stats: ServerStats;
+  plugins: PluginHost;
+  providers: ProviderRegistry;
+  resolver: RouteResolver;
+}
+
+/** `/tokenpak/*` (ARCHITECTURE §5): answered by TokenPak itself, never forwarded. */
+export function controlRoutes(deps: ControlDeps): Hono<TokenPakEnv> {
+  const routes = new Hono<TokenPakEnv>();
+
+  routes.get('/health', (c) => c.json({ status: 'ok' }));
+
+  routes.get('/status', (c) => c.json(statusSnapshot(deps)));
+
+  routes.post('/route', async (c) => {
+    let query: unknown;
+    try {
+      query = await c.req.json();
+    } catch {
+      return c.body(apiErrorBody('anthropic', { status: 400, message: 'the body must be JSON: {"path": "...", "headers": {...}}' }), 400, {
+        'content-type': 'application/json',
+        'x-tokenpak-error': '1',
+      });
+    }
+    const problem = validateRouteQuery(query);
+    if (problem) {
+      return c.body(apiErrorBody('anthropic', { status: 400, message: problem }), 400, { 'content-type': 'application/json', 'x-tokenpak-error': '1' });
+    }
+    return c.json(explainRoute(deps.resolver, query as RouteQuery));
+  });
+
+  return routes;
+}
+
+export function statusSnapshot(deps: Pick<ControlDeps, 'runtime' | 'stats' | 'plugins' | 'providers'>) {
+  const { stats } = deps;
+  return {
+    name: 'tokenpak',
+    version: deps.runtime.version,
+    uptimeSeconds: Math.round((Date.now() - stats.startedAt) / 1000),
+    inFlight: stats.inFlight,
+    requests: { total: stats.total, byStatus: { ...stats.byStatus } },
+    plugins: deps.plugins.reports().map((report) => ({ ...report })),
+    providers: deps.providers.names().map((name) => {
+      const upstream = deps.providers.upstreamOf(name);
+      return { name, upstream: upstream ? new URL(upstream).origin + new URL(upstream).pathname.replace(/\/$/, '') : null };
+    }),
+  };
+}
+
+function validateRouteQuery(query: unknown): string | null {
+  if (!query || typeof query !== 'object' || Array.isArray(query)) return 'the body must be a JSON object';
+  const { path, headers, method } = query as Record<string, unknown>;
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) return '"path" must be a string starting with /';
+  if (method !== undefined && typeof method !== 'string') return '"method" must be a string';
+  if (headers !== undefined) {
+    if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return '"headers" must be an object of name → value';
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value !== 'string') return `header "${name}" must have a string value`;
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `"${name}" is not a valid header name`;
+      if (/[\r\n\0]/.test(value)) return `header "${name}" has an invalid value`;
+    }
+  }
+  return null;
+}

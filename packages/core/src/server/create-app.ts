@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import { HeaderName } from '../http/header-names';
+import type { Logger } from '../log/logger';
+import { apiErrorBody, apiShapeFor } from './api-errors';
+import { controlRoutes, type ControlDeps } from './control-routes';
+import { dataPlane, type DataPlaneDeps } from './data-plane';
+import type { TokenPakEnv } from './hono-env';
+import { loopbackGuard, type GuardOptions } from './loopback-guard';
+import { requestContext } from './request-context';
+
+export interface AppDeps extends ControlDeps, DataPlaneDeps {
+  guard: GuardOptions;
+  logger: Logger;
+}
+
+/** The Hono app: middleware, control endpoints, and the data plane. */
+export function createApp(deps: AppDeps): Hono<TokenPakEnv> {
+  const app = new Hono<TokenPakEnv>();
+  const proxy = dataPlane(deps);
+
+  app.use('*', requestContext());
+  app.use('*', loopbackGuard(deps.guard));
+
+  // Liveness for clients that probe their base URL (the Claude Code CLI sends `HEAD /`).
+  app.get('/', (c) => c.json({ name: 'tokenpak', status: 'ok', version: deps.runtime.version }));
+
+  app.route('/tokenpak', controlRoutes(deps));
+  app.all('/v1/*', proxy);
+  app.all('*', (c) => {
+    if (deps.providers.claimsPath(c.req.path)) return proxy(c, async () => undefined);
+    return c.body(apiErrorBody(apiShapeFor(c.req.path, c.req.raw.headers), { status: 404, message: `TokenPak does not serve ${c.req.path}` }), 404, {
+      [HeaderName.contentType]: 'application/json',
+      [HeaderName.tokenpakError]: '1',
+    });
+  });
+
+  app.onError((error, c) => {
+    deps.logger.error('unhandled error', { path: c.req.path, error: error.message });
+    return c.body(apiErrorBody(apiShapeFor(c.req.path, c.req.raw.headers), { status: 500, message: 'TokenPak hit an internal error' }), 500, {
+      [HeaderName.contentType]: 'application/json',
+      [HeaderName.tokenpakError]: '1',
+    });
+  });
+  return app;
+}

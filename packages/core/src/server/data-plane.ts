@@ -1,0 +1,92 @@
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { Handler } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { Dispatcher } from '../backends/dispatcher';
+import { readBodyPrefix, type BodyPrefix } from '../backends/read-body-prefix';
+import { HeaderName } from '../http/header-names';
+import { splitPathAndQuery, toWebHeaders } from '../http/node-headers';
+import type { Logger } from '../log/logger';
+import { formatRouteHeader } from '../routing/route-header';
+import type { RouteResolver } from '../routing/route-resolver';
+import type { RouteRequest } from '../routing/types';
+import { apiShapeFor, writeApiError } from './api-errors';
+import { describeHeaders } from './header-dump';
+import type { TokenPakEnv } from './hono-env';
+import type { ServerStats } from './server-stats';
+
+export interface DataPlaneDeps {
+  resolver: RouteResolver;
+  dispatcher: Dispatcher;
+  stats: ServerStats;
+  logger: Logger;
+  maxInspectBytes: number;
+  dumpHeaders: boolean;
+}
+
+type BodyForRouting = { json: unknown } | { skipped: string } | undefined;
+
+/**
+ * The proxied-request handler: decide once, then hand the raw Node request/response to
+ * the dispatcher. Bytes never pass through Web streams (ARCHITECTURE §2.5); the
+ * response is written on `c.env.outgoing` and Hono is told it was already sent.
+ */
+export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
+  const { resolver, dispatcher, stats, logger } = deps;
+  return async (c) => {
+    const { incoming, outgoing } = c.env;
+    const requestId = c.get('requestId');
+    const [path, search] = splitPathAndQuery(incoming.url ?? '/');
+    const headers = toWebHeaders(incoming.headers);
+    const request: RouteRequest = { method: incoming.method ?? 'GET', path, search, headers };
+    const shape = apiShapeFor(path, headers);
+
+    stats.begin();
+    outgoing.once('close', () => stats.end(outgoing.writableFinished ? outgoing.statusCode : 'aborted'));
+
+    const inspection = resolver.inspect(request);
+    let bodyPrefix: Buffer | undefined;
+    let body: BodyForRouting;
+    if (inspection.bodyWanters.length > 0) {
+      try {
+        ({ bodyPrefix, body } = await readForInspection(incoming, request, deps.maxInspectBytes));
+      } catch {
+        outgoing.destroy();
+        return RESPONSE_ALREADY_SENT;
+      }
+    }
+    const decision = resolver.decide(request, inspection, body);
+    if (deps.dumpHeaders) {
+      logger.info(`request ${requestId} ${request.method} ${path}`, { headers: describeHeaders(headers), route: formatRouteHeader(decision) });
+    }
+    const responseHeaders = [HeaderName.tokenpakRequestId, requestId, HeaderName.tokenpakRoute, formatRouteHeader(decision)];
+    try {
+      dispatcher.dispatch(decision, { incoming, outgoing, shape, responseHeaders, bodyPrefix });
+    } catch (error) {
+      logger.error('dispatch failed', { requestId, error: error instanceof Error ? error.message : String(error) });
+      writeApiError(outgoing, shape, { status: 500, message: 'TokenPak failed to dispatch the request' }, { [HeaderName.tokenpakRequestId]: requestId });
+    }
+    return RESPONSE_ALREADY_SENT;
+  };
+}
+
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
+
+/** Reads (a bounded prefix of) the body for body-inspecting signals; the bytes are forwarded unchanged. */
+async function readForInspection(
+  incoming: IncomingMessage,
+  request: RouteRequest,
+  limit: number,
+): Promise<{ bodyPrefix?: Buffer; body: BodyForRouting }> {
+  if (BODYLESS_METHODS.has(request.method)) return { body: { skipped: `${request.method} has no body` } };
+  const encoding = request.headers.get(HeaderName.contentEncoding)?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') return { body: { skipped: `body is ${encoding}-encoded` } };
+  const declared = Number(request.headers.get(HeaderName.contentLength) ?? NaN);
+  if (declared > limit) return { body: { skipped: `body larger than routing.maxInspectBytes (${limit})` } };
+  const prefix: BodyPrefix = await readBodyPrefix(incoming, limit);
+  if (!prefix.complete) return { bodyPrefix: prefix.bytes, body: { skipped: `body larger than routing.maxInspectBytes (${limit})` } };
+  try {
+    return { bodyPrefix: prefix.bytes, body: { json: JSON.parse(prefix.bytes.toString('utf8')) } };
+  } catch {
+    return { bodyPrefix: prefix.bytes, body: { skipped: 'body is not JSON' } };
+  }
+}

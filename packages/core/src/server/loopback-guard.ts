@@ -1,0 +1,69 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { MiddlewareHandler } from 'hono';
+import { HeaderName } from '../http/header-names';
+import { apiErrorBody, apiShapeFor } from './api-errors';
+import type { TokenPakEnv } from './hono-env';
+
+export interface GuardOptions {
+  /** The bound host; accepted as a `Host` too when it is not loopback (then `authToken` is required). */
+  boundHost: string;
+  allowedOrigins: readonly string[];
+  authToken?: string;
+}
+
+/** Hostname part of a `Host` header: `[::1]:8766` → `::1`, `localhost:8766` → `localhost`. */
+export function hostnameOf(hostHeader: string): string {
+  const value = hostHeader.trim().toLowerCase();
+  if (value.startsWith('[')) return value.slice(1, value.indexOf(']') >>> 0);
+  const colon = value.indexOf(':');
+  return colon === -1 ? value : value.slice(0, colon);
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const name = hostname.replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (isIP(name) === 4) return name.startsWith('127.');
+  if (isIP(name) === 6) return name === '::1' || name === '0:0:0:0:0:0:0:1' || name.startsWith('::ffff:127.');
+  return false;
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/**
+ * ARCHITECTURE §6: a web page must not be able to spend the user's subscription through
+ * the proxy (DNS rebinding, cross-site requests). Rejects a non-loopback `Host`, a
+ * browser `Origin` not on the allow-list, and — when an auth token is configured — a
+ * request without the right `x-tokenpak-auth` (compared in constant time).
+ */
+export function loopbackGuard(options: GuardOptions): MiddlewareHandler<TokenPakEnv> {
+  const boundHost = options.boundHost.toLowerCase();
+  const allowedOrigins = new Set(options.allowedOrigins.map((origin) => origin.toLowerCase().replace(/\/$/, '')));
+  const expectedToken = options.authToken ? digest(options.authToken) : null;
+  const acceptsHost = (hostname: string): boolean =>
+    isLoopbackHost(hostname) || (expectedToken !== null && (hostname === boundHost || boundHost === '0.0.0.0' || boundHost === '::'));
+
+  return async (c, next) => {
+    const headers = c.env.incoming.headers;
+    const deny = (status: number, message: string): Response =>
+      c.body(apiErrorBody(apiShapeFor(c.req.path, { has: (name) => headers[name] !== undefined }), { status, message }), status as 403, {
+        [HeaderName.contentType]: 'application/json',
+        [HeaderName.tokenpakError]: '1',
+      });
+    const host = headers.host;
+    if (host !== undefined && !acceptsHost(hostnameOf(host))) {
+      return deny(403, 'TokenPak only answers requests addressed to a loopback host (Host header rejected)');
+    }
+    const origin = headers.origin;
+    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase().replace(/\/$/, ''))) {
+      return deny(403, 'TokenPak does not answer browser requests from this Origin (add it to server.allowedOrigins to allow it)');
+    }
+    if (expectedToken) {
+      const presented = headers[HeaderName.tokenpakAuth];
+      if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expectedToken)) {
+        return deny(401, 'missing or wrong x-tokenpak-auth');
+      }
+    }
+    await next();
+  };
+}

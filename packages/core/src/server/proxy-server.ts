@@ -1,0 +1,117 @@
+import { createAdaptorServer } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { inject, injectable } from 'tsyringe';
+import type { Dispatcher } from '../backends/dispatcher';
+import type { HttpForwarder } from '../backends/http-forwarder';
+import { ConfigError } from '../config/config-error';
+import type { ResolvedConfig } from '../config/load-config';
+import type { Logger } from '../log/logger';
+import type { PluginHost } from '../plugins/plugin-host';
+import type { ProviderRegistry } from '../providers/provider-registry';
+import type { RouteResolver } from '../routing/route-resolver';
+import type { RuntimeOptions } from '../runtime-options';
+import { TOKENS } from '../tokens';
+import { createApp } from './create-app';
+import { isLoopbackHost } from './loopback-guard';
+import type { ServerStats } from './server-stats';
+
+export interface ListeningAddress {
+  host: string;
+  port: number;
+  /** Base URL clients use, e.g. `http://127.0.0.1:8766`. */
+  url: string;
+}
+
+/** The HTTP server: binds, serves the Hono app, and shuts down gracefully. */
+@injectable()
+export class ProxyServer {
+  private server: Server | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
+    @inject(TOKENS.Runtime) private readonly runtime: RuntimeOptions,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.ServerStats) private readonly stats: ServerStats,
+    @inject(TOKENS.RouteResolver) private readonly resolver: RouteResolver,
+    @inject(TOKENS.Dispatcher) private readonly dispatcher: Dispatcher,
+    @inject(TOKENS.HttpForwarder) private readonly forwarder: HttpForwarder,
+    @inject(TOKENS.PluginHost) private readonly plugins: PluginHost,
+    @inject(TOKENS.ProviderRegistry) private readonly providers: ProviderRegistry,
+  ) {}
+
+  async listen(): Promise<ListeningAddress> {
+    const { server: serverConfig, routing, log } = this.resolved.config;
+    if (!isLoopbackHost(serverConfig.host) && !serverConfig.authToken) {
+      throw new ConfigError(this.resolved.source ?? 'environment', [
+        { path: 'server.host', message: `"${serverConfig.host}" is not a loopback address: set server.authToken (or TOKENPAK_AUTH_TOKEN) to expose TokenPak beyond this machine` },
+      ]);
+    }
+    const app = createApp({
+      runtime: this.runtime,
+      stats: this.stats,
+      plugins: this.plugins,
+      providers: this.providers,
+      resolver: this.resolver,
+      dispatcher: this.dispatcher,
+      logger: this.logger,
+      maxInspectBytes: routing.maxInspectBytes,
+      dumpHeaders: log.dumpHeaders,
+      guard: { boundHost: serverConfig.host, allowedOrigins: serverConfig.allowedOrigins, authToken: serverConfig.authToken },
+    });
+    const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false, autoCleanupIncoming: false }) as Server;
+    // Slow or stuck clients must not pin sockets forever (ARCHITECTURE §6); bodies may stream for long.
+    server.headersTimeout = 30_000;
+    server.requestTimeout = 0;
+    server.keepAliveTimeout = 65_000;
+    server.on('clientError', (error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+      this.logger.debug('bad client request', { error: error.message });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(serverConfig.port, serverConfig.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    return this.address();
+  }
+
+  address(): ListeningAddress {
+    if (!this.server) throw new Error('the server is not listening');
+    const { port, address } = this.server.address() as AddressInfo;
+    const host = address.includes(':') ? `[${address}]` : address;
+    return { host: address, port, url: `http://${host}:${port}` };
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests (open streams included) finish for up to
+   * `server.shutdownTimeoutMs`, then closes what is left.
+   */
+  shutdown(): Promise<void> {
+    this.closing ??= this.close();
+    return this.closing;
+  }
+
+  private async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const deadline = Date.now() + this.resolved.config.server.shutdownTimeoutMs;
+    while (this.stats.inFlight > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      server.closeIdleConnections();
+    }
+    if (this.stats.inFlight > 0) this.logger.warn(`shutdown timeout: closing ${this.stats.inFlight} request(s) still in flight`);
+    server.closeAllConnections();
+    await closed;
+    this.forwarder.close();
+    this.plugins.unloadAll();
+    this.server = null;
+  }
+}

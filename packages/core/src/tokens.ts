@@ -1,0 +1,20 @@
+/**
+ * Injection tokens. Every injection names its token explicitly (`@inject(TOKENS.X)`),
+ * so nothing depends on `emitDecoratorMetadata` and any transpiler works.
+ */
+export const TOKENS = {
+  /** `ResolvedConfig`: the validated config and where it came from. */
+  Config: Symbol.for('tokenpak.Config'),
+  /** `RuntimeOptions`: process-level facts (built-in plugin folder, version, clock). */
+  Runtime: Symbol.for('tokenpak.Runtime'),
+  Logger: Symbol.for('tokenpak.Logger'),
+  PlatformBridge: Symbol.for('tokenpak.PlatformBridge'),
+  CredentialRegistry: Symbol.for('tokenpak.CredentialRegistry'),
+  ProviderRegistry: Symbol.for('tokenpak.ProviderRegistry'),
+  PluginHost: Symbol.for('tokenpak.PluginHost'),
+  RouteResolver: Symbol.for('tokenpak.RouteResolver'),
+  HttpForwarder: Symbol.for('tokenpak.HttpForwarder'),
+  Dispatcher: Symbol.for('tokenpak.Dispatcher'),
+  ServerStats: Symbol.for('tokenpak.ServerStats'),
+  ProxyServer: Symbol.for('tokenpak.ProxyServer'),
+} as const;

@@ -1,0 +1,55 @@
+import { definePlugin, type PlatformOrigin, type PlatformSignal, type ProviderDefinition, type SignalRequest } from '@tokenpak/core';
+
+/**
+ * Codex CLI adapter: recognises Codex traffic and maps its paths onto the Codex
+ * upstream, so a user can point both of Codex's base URLs at TokenPak.
+ */
+
+const PLATFORM = 'codex';
+const PROVIDER = 'tokenpak-openai-codex';
+const DEFAULT_UPSTREAM = 'https://chatgpt.com/backend-api/codex';
+const RESPONSES_PATHS = ['/v1/responses', '/backend-api/codex/responses'];
+const JWT_BEARER = /^\s*bearer\s+eyJ/i;
+
+const isResponsesPath = (path: string): boolean => RESPONSES_PATHS.some((base) => path === base || path.startsWith(`${base}/`));
+
+export const codexSignal: PlatformSignal = {
+  name: PLATFORM,
+  defaultProvider: PROVIDER,
+  extract(headers: Headers, request: SignalRequest): PlatformOrigin | null {
+    const originator = (headers.get('originator') ?? '').trim().toLowerCase();
+    const userAgent = (headers.get('user-agent') ?? '').trim().toLowerCase();
+    // A JWT alone is a ChatGPT login only on the Responses paths; on /v1/messages it is someone else's token.
+    const jwtOnResponses = isResponsesPath(request.path) && JWT_BEARER.test(headers.get('authorization') ?? '');
+    if (!originator.startsWith('codex_') && !userAgent.startsWith('codex_') && !jwtOnResponses) return null;
+    const sessionId = (headers.get('session-id') ?? headers.get('session_id') ?? '').trim();
+    return sessionId ? { platform: PLATFORM, sessionId } : { platform: PLATFORM };
+  },
+};
+
+/**
+ * `/v1/responses[/…]` and `/backend-api/codex/responses[/…]` → `{upstream}/responses[/…]`;
+ * any other `/backend-api/…` path keeps its path on the upstream's origin.
+ */
+export const codexProvider: ProviderDefinition = {
+  name: PROVIDER,
+  upstream: DEFAULT_UPSTREAM,
+  pathPrefixes: ['/backend-api/'],
+  mapUrl({ path, search }, upstream) {
+    const base = upstream.pathname.replace(/\/$/, '');
+    for (const prefix of RESPONSES_PATHS) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) return `${upstream.origin}${base}/responses${path.slice(prefix.length)}${search}`;
+    }
+    if (path.startsWith('/backend-api/')) return `${upstream.origin}${path}${search}`;
+    return null;
+  },
+};
+
+export default definePlugin({
+  name: PLATFORM,
+  apiVersion: 1,
+  setup(ctx) {
+    ctx.providers.register(codexProvider);
+    ctx.bridge.register(codexSignal);
+  },
+});
