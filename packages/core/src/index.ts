@@ -12,6 +12,7 @@ export type { RuntimeOptions } from './runtime-options';
 
 export { loadConfig, CONFIG_SEARCH_PLACES, type ResolvedConfig, type LoadConfigOptions } from './config/load-config';
 export { configSchema, type TokenPakConfig, type TokenPakConfigInput } from './config/schema';
+export { configJsonSchema, defaultConfig } from './config/json-schema';
 export { ConfigError } from './config/config-error';
 export { ENV_OVERRIDES } from './config/env-overrides';
 

@@ -1,4 +1,5 @@
 import { inject, injectable } from 'tsyringe';
+import { errorMessage } from '../log/error-message';
 import type { Logger } from '../log/logger';
 import { TOKENS } from '../tokens';
 import type { Disposer, PlatformMatch, PlatformSignal, SignalRequest } from './types';
@@ -79,7 +80,7 @@ export class PlatformBridge {
       if (!this.reportedFailures.has(signal.name)) {
         this.reportedFailures.add(signal.name);
         this.logger.warn(`platform signal "${signal.name}" failed and is skipped for this request`, {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         });
       }
       return null;

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './config-error';
 import { applyEnvOverrides } from './env-overrides';
+import { loadConfigModule } from './module-loader';
 import { configSchema, type TokenPakConfig } from './schema';
 
 export const CONFIG_MODULE_NAME = 'tokenpak';
@@ -41,7 +42,8 @@ export interface ResolvedConfig {
 }
 
 function createExplorer(): PublicExplorer {
-  return cosmiconfig(CONFIG_MODULE_NAME, { searchPlaces: CONFIG_SEARCH_PLACES, searchStrategy: 'global', cache: false });
+  const loaders = { '.js': loadConfigModule, '.mjs': loadConfigModule, '.cjs': loadConfigModule, '.ts': loadConfigModule };
+  return cosmiconfig(CONFIG_MODULE_NAME, { searchPlaces: CONFIG_SEARCH_PLACES, searchStrategy: 'global', cache: false, loaders });
 }
 
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {

@@ -3,6 +3,7 @@ import type { PlatformBridge } from '../bridge/platform-bridge';
 import type { Disposer } from '../bridge/types';
 import type { ResolvedConfig } from '../config/load-config';
 import type { CredentialRegistry } from '../credentials/credential-registry';
+import { errorMessage } from '../log/error-message';
 import type { Logger } from '../log/logger';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import type { RuntimeOptions } from '../runtime-options';
@@ -123,8 +124,7 @@ function disposeAll(disposers: Disposer[], logger: Logger): void {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+  return errorMessage(error).split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
