@@ -1,4 +1,5 @@
 import { definePlugin, type PlatformOrigin, type PlatformSignal, type ProviderDefinition, type SignalRequest } from '@tokenpak/core';
+import { codexLoginCredentials } from './codex-login';
 
 /**
  * Codex CLI adapter: recognises Codex traffic and maps its paths onto the Codex
@@ -51,5 +52,6 @@ export default definePlugin({
   setup(ctx) {
     ctx.providers.register(codexProvider);
     ctx.bridge.register(codexSignal);
+    ctx.credentials.register(codexLoginCredentials(ctx.config.credentials.codex));
   },
 });

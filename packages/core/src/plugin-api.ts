@@ -9,5 +9,6 @@ export type { PluginContext, TokenPakPlugin, PluginReport, PluginState } from '.
 export type { PlatformSignal, PlatformOrigin, SignalRequest, Disposer } from './bridge/types';
 export type { CredentialProvider, CredentialPlan, CredentialRequest } from './credentials/types';
 export { CredentialUnavailableError } from './credentials/types';
+export { readCredentialFile, stringAt } from './credentials/read-credential-file';
 export type { ProviderDefinition } from './providers/types';
 export type { Logger } from './log/logger';

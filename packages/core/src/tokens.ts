@@ -10,6 +10,8 @@ export const TOKENS = {
   Logger: Symbol.for('tokenpak.Logger'),
   PlatformBridge: Symbol.for('tokenpak.PlatformBridge'),
   CredentialRegistry: Symbol.for('tokenpak.CredentialRegistry'),
+  CredentialPlanner: Symbol.for('tokenpak.CredentialPlanner'),
+  UpgradeForwarder: Symbol.for('tokenpak.UpgradeForwarder'),
   ProviderRegistry: Symbol.for('tokenpak.ProviderRegistry'),
   PluginHost: Symbol.for('tokenpak.PluginHost'),
   RouteResolver: Symbol.for('tokenpak.RouteResolver'),

@@ -53,3 +53,10 @@ export function clientResponseHeaders(rawHeaders: readonly string[], added: read
   for (const value of added) out.push(value);
   return out;
 }
+
+/** `flat` without any header named `name` (case-insensitive). */
+export function withoutHeader(flat: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) if (flat[i]!.toLowerCase() !== name) out.push(flat[i]!, flat[i + 1]!);
+  return out;
+}

@@ -1,6 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { injectable, inject } from 'tsyringe';
+import { applyCredentialPlan } from '../credentials/apply-credential-plan';
+import type { CredentialPlan } from '../credentials/types';
 import { HeaderName } from '../http/header-names';
 import type { Logger } from '../log/logger';
 import { apiErrorEvent, writeApiError, type ApiShape } from '../server/api-errors';
@@ -19,6 +21,8 @@ export interface ForwardRequest {
   responseHeaders: readonly string[];
   /** Body bytes already read from `incoming` (for inspection); sent first, then the rest of `incoming`. */
   bodyPrefix?: Buffer;
+  /** Credential changes the decision's credential source asks for (none: the caller's own, untouched). */
+  credentialPlan?: CredentialPlan;
 }
 
 /**
@@ -44,7 +48,9 @@ export class HttpForwarder {
       port: target.port || (secure ? 443 : 80),
       method: incoming.method,
       path: `${target.pathname}${target.search}`,
-      headers: upstreamRequestHeaders(incoming.rawHeaders, target.host),
+      headers: request.credentialPlan
+        ? applyCredentialPlan(upstreamRequestHeaders(incoming.rawHeaders, target.host), request.credentialPlan)
+        : upstreamRequestHeaders(incoming.rawHeaders, target.host),
       agent: secure ? this.httpsAgent : this.httpAgent,
     });
 

@@ -1,14 +1,22 @@
-import { injectable } from 'tsyringe';
+import { inject, injectable } from 'tsyringe';
 import type { Disposer } from '../bridge/types';
+import type { ResolvedConfig } from '../config/load-config';
+import { TOKENS } from '../tokens';
+import { claudeLoginCredentials } from './claude-login-credentials';
 import type { CredentialProvider } from './types';
 
 /** The caller's own credentials, forwarded untouched. Always present. */
 export const CALLER_CREDENTIALS = 'caller';
 
-/** Credential sources by name; one instance per container. */
+/** Credential sources by name; one instance per container. `claude-login` is built in; plugins add more. */
 @injectable()
 export class CredentialRegistry {
   private readonly providers = new Map<string, CredentialProvider>();
+
+  constructor(@inject(TOKENS.Config) resolved: ResolvedConfig) {
+    const claudeLogin = claudeLoginCredentials(resolved.config.credentials.claudeCode);
+    this.providers.set(claudeLogin.name, claudeLogin);
+  }
 
   register(provider: CredentialProvider): Disposer {
     if (!provider || typeof provider.name !== 'string' || provider.name.trim() === '' || typeof provider.resolve !== 'function') {

@@ -83,6 +83,7 @@ export class PluginHost {
       providers: { register: tracked((definition) => this.providers.register(definition), report.providers) },
       settings: Object.freeze({ ...(this.resolved.config.plugins.settings[plugin.name] ?? {}) }),
       logger: this.logger.child(plugin.name),
+      config: this.resolved.config,
     };
     try {
       const returned = await withTimeout(Promise.resolve(plugin.setup(ctx)), SETUP_TIMEOUT_MS, `setup did not finish within ${SETUP_TIMEOUT_MS / 1000}s`);

@@ -1,5 +1,6 @@
 import type { Disposer, PlatformSignal } from '../bridge/types';
 import type { CredentialProvider } from '../credentials/types';
+import type { TokenPakConfig } from '../config/schema';
 import type { Logger } from '../log/logger';
 import type { ProviderDefinition } from '../providers/types';
 
@@ -14,6 +15,8 @@ export interface PluginContext {
   /** This plugin's `plugins.settings.<name>` from the config (frozen; `{}` when absent). */
   settings: Readonly<Record<string, unknown>>;
   logger: Logger;
+  /** The resolved TokenPak config (paths absolute), read-only. */
+  config: Readonly<TokenPakConfig>;
 }
 
 export interface TokenPakPlugin {

@@ -41,10 +41,15 @@ export class ProviderRegistry {
 
   /** True when some registered provider receives traffic on this non-`/v1/` path. */
   claimsPath(path: string): boolean {
+    return this.claimantOf(path) !== null;
+  }
+
+  /** The registered provider whose `pathPrefixes` cover `path`. */
+  private claimantOf(path: string): string | null {
     for (const definition of this.definitions.values()) {
-      if (definition.pathPrefixes?.some((prefix) => path.startsWith(prefix))) return true;
+      if (definition.pathPrefixes?.some((prefix) => path.startsWith(prefix))) return definition.name;
     }
-    return false;
+    return null;
   }
 
   /**
@@ -57,7 +62,7 @@ export class ProviderRegistry {
       if (url) return { provider, url };
       reasons.push(`upstream: provider "${provider}" has no upstream for ${request.path}; using the path's default provider`);
     }
-    const fallback = defaultProviderForPath(request.path, request.headers);
+    const fallback = defaultProviderForPath(request.path, request.headers) ?? this.claimantOf(request.path);
     const url = fallback ? this.urlFor(fallback, request) : null;
     return fallback && url ? { provider: fallback, url } : null;
   }

@@ -1,13 +1,14 @@
 import { inject, injectable } from 'tsyringe';
 import type { PlatformBridge } from '../bridge/platform-bridge';
 import type { PlatformMatch, PlatformSignal } from '../bridge/types';
-import { CALLER_CREDENTIALS } from '../credentials/credential-registry';
+import type { ResolvedConfig } from '../config/load-config';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import { TOKENS } from '../tokens';
 import { selectBackend } from './backend-selector';
+import { selectCredentialSource } from './credential-source';
 import { resolveProvider } from './resolve-provider';
 import { classifyRoute } from './route-classifier';
-import type { RouteDecision, RouteRequest } from './types';
+import type { RouteDecision, RouteRequest, Via } from './types';
 
 /** Phase one of routing: the header-only signal match, and which signals want the body. */
 export interface RouteInspection {
@@ -25,6 +26,7 @@ export class RouteResolver {
   constructor(
     @inject(TOKENS.PlatformBridge) private readonly bridge: PlatformBridge,
     @inject(TOKENS.ProviderRegistry) private readonly providers: ProviderRegistry,
+    @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
   ) {}
 
   inspect(request: RouteRequest): RouteInspection {
@@ -52,15 +54,17 @@ export class RouteResolver {
     const { routeClass, reason } = classifyRoute(request.headers, request.path, resolution.provider);
     reasons.push(`class: ${routeClass} (${reason})`);
     const backend = selectBackend(request.headers, resolution.provider, routeClass, reasons);
+    const via: Via = 'http';
     const target = this.providers.target(resolution.provider, request, reasons);
     if (target) reasons.push(`upstream: ${target.provider} at ${new URL(target.url).origin}`);
     else reasons.push(`upstream: none serves ${request.path}`);
+    const credentialSource = selectCredentialSource(resolution.provider, via, this.resolved.config, reasons);
     return Object.freeze({
       ...resolution,
       routeClass,
       backend,
-      via: 'http' as const,
-      credentialSource: CALLER_CREDENTIALS,
+      via,
+      credentialSource,
       upstreamUrl: target?.url ?? '',
       reasons: Object.freeze(reasons),
     });

@@ -60,7 +60,7 @@ export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
     }
     const responseHeaders = [HeaderName.tokenpakRequestId, requestId, HeaderName.tokenpakRoute, formatRouteHeader(decision)];
     try {
-      dispatcher.dispatch(decision, { incoming, outgoing, shape, responseHeaders, bodyPrefix });
+      await dispatcher.dispatch(decision, { incoming, outgoing, shape, responseHeaders, bodyPrefix });
     } catch (error) {
       logger.error('dispatch failed', { requestId, error: error instanceof Error ? error.message : String(error) });
       writeApiError(outgoing, shape, { status: 500, message: 'TokenPak failed to dispatch the request' }, { [HeaderName.tokenpakRequestId]: requestId });

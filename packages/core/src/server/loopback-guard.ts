@@ -1,4 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { HeaderName } from '../http/header-names';
@@ -30,39 +31,56 @@ export function isLoopbackHost(hostname: string): boolean {
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
+export interface GuardRejection {
+  status: 401 | 403;
+  message: string;
+}
+
 /**
  * ARCHITECTURE §6: a web page must not be able to spend the user's subscription through
  * the proxy (DNS rebinding, cross-site requests). Rejects a non-loopback `Host`, a
  * browser `Origin` not on the allow-list, and — when an auth token is configured — a
- * request without the right `x-tokenpak-auth` (compared in constant time).
+ * request without the right `x-tokenpak-auth` (compared in constant time). Shared by the
+ * HTTP middleware and the WebSocket upgrade path.
  */
-export function loopbackGuard(options: GuardOptions): MiddlewareHandler<TokenPakEnv> {
+export function createRequestGuard(options: GuardOptions): (headers: IncomingHttpHeaders) => GuardRejection | null {
   const boundHost = options.boundHost.toLowerCase();
   const allowedOrigins = new Set(options.allowedOrigins.map((origin) => origin.toLowerCase().replace(/\/$/, '')));
   const expectedToken = options.authToken ? digest(options.authToken) : null;
   const acceptsHost = (hostname: string): boolean =>
     isLoopbackHost(hostname) || (expectedToken !== null && (hostname === boundHost || boundHost === '0.0.0.0' || boundHost === '::'));
 
-  return async (c, next) => {
-    const headers = c.env.incoming.headers;
-    const deny = (status: number, message: string): Response =>
-      c.body(apiErrorBody(apiShapeFor(c.req.path, { has: (name) => headers[name] !== undefined }), { status, message }), status as 403, {
-        [HeaderName.contentType]: 'application/json',
-        [HeaderName.tokenpakError]: '1',
-      });
+  return (headers) => {
     const host = headers.host;
     if (host !== undefined && !acceptsHost(hostnameOf(host))) {
-      return deny(403, 'TokenPak only answers requests addressed to a loopback host (Host header rejected)');
+      return { status: 403, message: 'TokenPak only answers requests addressed to a loopback host (Host header rejected)' };
     }
     const origin = headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase().replace(/\/$/, ''))) {
-      return deny(403, 'TokenPak does not answer browser requests from this Origin (add it to server.allowedOrigins to allow it)');
+      return { status: 403, message: 'TokenPak does not answer browser requests from this Origin (add it to server.allowedOrigins to allow it)' };
     }
     if (expectedToken) {
       const presented = headers[HeaderName.tokenpakAuth];
       if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expectedToken)) {
-        return deny(401, 'missing or wrong x-tokenpak-auth');
+        return { status: 401, message: 'missing or wrong x-tokenpak-auth' };
       }
+    }
+    return null;
+  };
+}
+
+/** The guard as Hono middleware: rejections answer in the caller's API shape. */
+export function loopbackGuard(options: GuardOptions): MiddlewareHandler<TokenPakEnv> {
+  const check = createRequestGuard(options);
+  return async (c, next) => {
+    const headers = c.env.incoming.headers;
+    const rejection = check(headers);
+    if (rejection) {
+      const shape = apiShapeFor(c.req.path, { has: (name) => headers[name] !== undefined });
+      return c.body(apiErrorBody(shape, rejection), rejection.status, {
+        [HeaderName.contentType]: 'application/json',
+        [HeaderName.tokenpakError]: '1',
+      });
     }
     await next();
   };

@@ -1,9 +1,12 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { inject, injectable } from 'tsyringe';
 import type { Dispatcher } from '../backends/dispatcher';
 import type { HttpForwarder } from '../backends/http-forwarder';
+import type { UpgradeForwarder } from '../backends/upgrade-forwarder';
+import { errorMessage } from '../log/error-message';
 import { ConfigError } from '../config/config-error';
 import type { ResolvedConfig } from '../config/load-config';
 import type { Logger } from '../log/logger';
@@ -13,7 +16,7 @@ import type { RouteResolver } from '../routing/route-resolver';
 import type { RuntimeOptions } from '../runtime-options';
 import { TOKENS } from '../tokens';
 import { createApp } from './create-app';
-import { isLoopbackHost } from './loopback-guard';
+import { createRequestGuard, isLoopbackHost } from './loopback-guard';
 import type { ServerStats } from './server-stats';
 
 export interface ListeningAddress {
@@ -39,6 +42,7 @@ export class ProxyServer {
     @inject(TOKENS.HttpForwarder) private readonly forwarder: HttpForwarder,
     @inject(TOKENS.PluginHost) private readonly plugins: PluginHost,
     @inject(TOKENS.ProviderRegistry) private readonly providers: ProviderRegistry,
+    @inject(TOKENS.UpgradeForwarder) private readonly upgrades: UpgradeForwarder,
   ) {}
 
   async listen(): Promise<ListeningAddress> {
@@ -48,6 +52,7 @@ export class ProxyServer {
         { path: 'server.host', message: `"${serverConfig.host}" is not a loopback address: set server.authToken (or TOKENPAK_AUTH_TOKEN) to expose TokenPak beyond this machine` },
       ]);
     }
+    const guard = { boundHost: serverConfig.host, allowedOrigins: serverConfig.allowedOrigins, authToken: serverConfig.authToken };
     const app = createApp({
       runtime: this.runtime,
       stats: this.stats,
@@ -58,13 +63,20 @@ export class ProxyServer {
       logger: this.logger,
       maxInspectBytes: routing.maxInspectBytes,
       dumpHeaders: log.dumpHeaders,
-      guard: { boundHost: serverConfig.host, allowedOrigins: serverConfig.allowedOrigins, authToken: serverConfig.authToken },
+      guard,
     });
     const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false, autoCleanupIncoming: false }) as Server;
     // Slow or stuck clients must not pin sockets forever (ARCHITECTURE §6); bodies may stream for long.
     server.headersTimeout = 30_000;
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
+    const checkUpgrade = createRequestGuard(guard);
+    server.on('upgrade', (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgrades.handle(incoming, socket, head, checkUpgrade).catch((error: unknown) => {
+        this.logger.error('upgrade failed', { error: errorMessage(error) });
+        socket.destroy();
+      });
+    });
     server.on('clientError', (error, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();

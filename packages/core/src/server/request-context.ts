@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { HeaderName } from '../http/header-names';
+import { newRequestId } from '../http/request-id';
 import type { TokenPakEnv } from './hono-env';
 
 /** Marker header @hono/node-server puts on `RESPONSE_ALREADY_SENT`. */
@@ -12,7 +12,7 @@ const ALREADY_SENT = 'x-hono-already-sent';
  */
 export function requestContext(): MiddlewareHandler<TokenPakEnv> {
   return async (c, next) => {
-    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+    const requestId = newRequestId();
     c.set('requestId', requestId);
     await next();
     if (!c.res.headers.has(ALREADY_SENT)) c.res.headers.set(HeaderName.tokenpakRequestId, requestId);
