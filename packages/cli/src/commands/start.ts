@@ -32,6 +32,13 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
       '',
     ].join('\n'),
   );
+  if (config.config.providers['tokenpak-claude-code']?.credentials === 'claude-login') {
+    io.out(
+      config.config.companion.dispatch
+        ? 'warning: providers.tokenpak-claude-code.credentials is "claude-login", but it only applies with companion dispatch off (companion.dispatch: false); it is not used now.\n'
+        : "warning: claude-login is on: requests for tokenpak-claude-code are sent with your local Claude Code login. The provider's terms may restrict subscription tokens in third-party clients; use it at your own risk.\n",
+    );
+  }
   for (const report of tokenpak.plugins.filter((plugin) => plugin.state === 'failed')) {
     logger.warn(`plugin ${report.name} in ${report.folder} was not loaded: ${report.reason}`);
   }
