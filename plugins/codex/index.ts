@@ -23,7 +23,7 @@ export const codexSignal: PlatformSignal = {
     // A JWT alone is a ChatGPT login only on the Responses paths; on /v1/messages it is someone else's token.
     const jwtOnResponses = isResponsesPath(request.path) && JWT_BEARER.test(headers.get('authorization') ?? '');
     if (!originator.startsWith('codex_') && !userAgent.startsWith('codex_') && !jwtOnResponses) return null;
-    const sessionId = (headers.get('session-id') ?? headers.get('session_id') ?? '').trim();
+    const sessionId = headers.get('session-id')?.trim() || headers.get('session_id')?.trim();
     return sessionId ? { platform: PLATFORM, sessionId } : { platform: PLATFORM };
   },
 };

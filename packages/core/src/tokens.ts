@@ -18,5 +18,12 @@ export const TOKENS = {
   HttpForwarder: Symbol.for('tokenpak.HttpForwarder'),
   Dispatcher: Symbol.for('tokenpak.Dispatcher'),
   ServerStats: Symbol.for('tokenpak.ServerStats'),
+  /** Claude companion (ARCHITECTURE §2.6): the backend and its instance-scoped parts. */
+  CompanionBackend: Symbol.for('tokenpak.CompanionBackend'),
+  CompanionScheduler: Symbol.for('tokenpak.CompanionScheduler'),
+  CompanionSessionStore: Symbol.for('tokenpak.CompanionSessionStore'),
+  CompanionStats: Symbol.for('tokenpak.CompanionStats'),
+  ClaudeCliProbe: Symbol.for('tokenpak.ClaudeCliProbe'),
+  CompanionStatus: Symbol.for('tokenpak.CompanionStatus'),
   ProxyServer: Symbol.for('tokenpak.ProxyServer'),
 } as const;

@@ -40,7 +40,7 @@ export async function routeCommand(argv: string[], io: CliIo): Promise<number> {
   const tokenpak = await loadTokenPak(io, values.config);
   let explanation;
   try {
-    explanation = explainRoute(tokenpak.resolver, { method: values.method, path, headers, body });
+    explanation = explainRoute(tokenpak.resolver, { method: values.method, path, headers, body }, tokenpak.config.config.routing.maxInspectBytes);
   } catch (error) {
     throw new UsageError(`invalid header: ${(error as Error).message}`);
   }

@@ -1,7 +1,8 @@
 import { redactHeaderValue } from '../log/redact';
+import { bodyInspectionSkip, declaredLength } from './body-inspection';
 import { formatRouteHeader } from './route-header';
 import type { RouteResolver } from './route-resolver';
-import type { RouteDecision } from './types';
+import type { RouteDecision, RouteRequest } from './types';
 
 export interface RouteQuery {
   method?: string;
@@ -25,7 +26,7 @@ export interface RouteExplanation {
  * Dry run: the decision the proxy would make for these headers and path, and why,
  * without sending anything. Credentials in the echoed headers are redacted.
  */
-export function explainRoute(resolver: RouteResolver, query: RouteQuery): RouteExplanation {
+export function explainRoute(resolver: RouteResolver, query: RouteQuery, maxInspectBytes: number): RouteExplanation {
   const method = (query.method ?? 'POST').toUpperCase();
   const fullPath = query.path ?? '/v1/messages';
   const mark = fullPath.indexOf('?');
@@ -33,7 +34,9 @@ export function explainRoute(resolver: RouteResolver, query: RouteQuery): RouteE
   const search = mark === -1 ? '' : fullPath.slice(mark);
   const headers = new Headers();
   for (const [name, value] of Object.entries(query.headers ?? {})) headers.append(name, String(value));
-  const { reasons, ...decision } = resolver.resolve({ method, path, search, headers }, query.body);
+  const request = { method, path, search, headers };
+  const inspection = resolver.inspect(request);
+  const { reasons, ...decision } = resolver.decide(request, inspection, offeredBody(request, query.body, maxInspectBytes));
   const shownHeaders: Record<string, string> = {};
   headers.forEach((value, name) => {
     shownHeaders[name] = redactHeaderValue(name, value);
@@ -44,4 +47,12 @@ export function explainRoute(resolver: RouteResolver, query: RouteQuery): RouteE
     routeHeader: formatRouteHeader({ ...decision, reasons }),
     reasons,
   };
+}
+
+/** The body as the proxy would offer it to signals: same skip rules (size, encoding, method). */
+function offeredBody(request: RouteRequest, body: unknown, limit: number): { json: unknown } | { skipped: string } | undefined {
+  if (body === undefined) return undefined;
+  const size = declaredLength(request.headers) ?? Buffer.byteLength(JSON.stringify(body));
+  const skipped = bodyInspectionSkip(request.method, request.headers, size, limit);
+  return skipped ? { skipped } : { json: body };
 }

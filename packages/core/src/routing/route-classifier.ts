@@ -57,10 +57,8 @@ export function classifyRoute(headers: Headers, path: string, provider: string |
 
 function claudeCodeMode(headers: Headers, userAgent: string, why: string): Classification {
   const declared = headers.get(HeaderName.claudeCodeEntrypoint)?.trim().toLowerCase();
-  if (declared) {
-    const routeClass = ENTRYPOINT_MODES[declared] ?? 'claude-code-cli';
-    return { routeClass, reason: `${why}; mode from x-claude-code-entrypoint "${declared}"` };
-  }
+  const declaredMode = declared ? ENTRYPOINT_MODES[declared] : undefined;
+  if (declaredMode) return { routeClass: declaredMode, reason: `${why}; mode from x-claude-code-entrypoint "${declared}"` };
   const fromAgent = CLI_USER_AGENT_ENTRYPOINT.exec(userAgent)?.[1]
     ?.split(',')
     .map((part) => part.trim().toLowerCase())

@@ -14,6 +14,8 @@ export interface ControlDeps {
   plugins: PluginHost;
   providers: ProviderRegistry;
   resolver: RouteResolver;
+  /** `routing.maxInspectBytes`: the dry run applies the proxy's body-inspection limits. */
+  maxInspectBytes: number;
 }
 
 /** `/tokenpak/*` (ARCHITECTURE §5): answered by TokenPak itself, never forwarded. */
@@ -38,7 +40,7 @@ export function controlRoutes(deps: ControlDeps): Hono<TokenPakEnv> {
     if (problem) {
       return c.body(apiErrorBody('anthropic', { status: 400, message: problem }), 400, { 'content-type': 'application/json', 'x-tokenpak-error': '1' });
     }
-    return c.json(explainRoute(deps.resolver, query as RouteQuery));
+    return c.json(explainRoute(deps.resolver, query as RouteQuery, deps.maxInspectBytes));
   });
 
   return routes;

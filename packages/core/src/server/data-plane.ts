@@ -6,6 +6,7 @@ import { readBodyPrefix, type BodyPrefix } from '../backends/read-body-prefix';
 import { HeaderName } from '../http/header-names';
 import { splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 import type { Logger } from '../log/logger';
+import { bodyInspectionSkip, bodyTooLarge, declaredLength } from '../routing/body-inspection';
 import { formatRouteHeader } from '../routing/route-header';
 import type { RouteResolver } from '../routing/route-resolver';
 import type { RouteRequest } from '../routing/types';
@@ -69,21 +70,12 @@ export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
   };
 }
 
-const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
-
 /** Reads (a bounded prefix of) the body for body-inspecting signals; the bytes are forwarded unchanged. */
-async function readForInspection(
-  incoming: IncomingMessage,
-  request: RouteRequest,
-  limit: number,
-): Promise<{ bodyPrefix?: Buffer; body: BodyForRouting }> {
-  if (BODYLESS_METHODS.has(request.method)) return { body: { skipped: `${request.method} has no body` } };
-  const encoding = request.headers.get(HeaderName.contentEncoding)?.trim().toLowerCase();
-  if (encoding && encoding !== 'identity') return { body: { skipped: `body is ${encoding}-encoded` } };
-  const declared = Number(request.headers.get(HeaderName.contentLength) ?? NaN);
-  if (declared > limit) return { body: { skipped: `body larger than routing.maxInspectBytes (${limit})` } };
+async function readForInspection(incoming: IncomingMessage, request: RouteRequest, limit: number): Promise<{ bodyPrefix?: Buffer; body: BodyForRouting }> {
+  const skipped = bodyInspectionSkip(request.method, request.headers, declaredLength(request.headers), limit);
+  if (skipped) return { body: { skipped } };
   const prefix: BodyPrefix = await readBodyPrefix(incoming, limit);
-  if (!prefix.complete) return { bodyPrefix: prefix.bytes, body: { skipped: `body larger than routing.maxInspectBytes (${limit})` } };
+  if (!prefix.complete) return { bodyPrefix: prefix.bytes, body: { skipped: bodyTooLarge(limit) } };
   try {
     return { bodyPrefix: prefix.bytes, body: { json: JSON.parse(prefix.bytes.toString('utf8')) } };
   } catch {
