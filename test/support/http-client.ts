@@ -34,3 +34,25 @@ export function rawRequest(
     req.end(options.body);
   });
 }
+
+/**
+ * Like `rawRequest`, but the request target is sent exactly as given (`rawRequest` goes
+ * through `new URL`, which re-encodes and normalises paths and queries).
+ */
+export function rawRequestTarget(
+  origin: string,
+  target: string,
+  options: { method?: string; headers?: string[] | Record<string, string>; body?: Buffer | string } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(origin);
+    const req = http.request({ hostname, port, path: target, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}

@@ -7,7 +7,7 @@ import { HeaderName } from '../http/header-names';
 import type { Logger } from '../log/logger';
 import { apiErrorEvent, writeApiError, type ApiShape } from '../server/api-errors';
 import { TOKENS } from '../tokens';
-import { flatToRecord } from '../http/node-headers';
+import { flatToRecord, rawPathAndQuery } from '../http/node-headers';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers';
 
 export interface ForwardRequest {
@@ -47,7 +47,7 @@ export class HttpForwarder {
       hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
       port: target.port || (secure ? 443 : 80),
       method: incoming.method,
-      path: `${target.pathname}${target.search}`,
+      path: rawPathAndQuery(request.upstreamUrl),
       headers: request.credentialPlan
         ? applyCredentialPlan(upstreamRequestHeaders(incoming.rawHeaders, target.host), request.credentialPlan)
         : upstreamRequestHeaders(incoming.rawHeaders, target.host),

@@ -5,7 +5,7 @@ import { inject, injectable } from 'tsyringe';
 import { applyCredentialPlan } from '../credentials/apply-credential-plan';
 import { isCredentialUnavailable, type CredentialPlanner } from '../credentials/credential-planner';
 import { HeaderName } from '../http/header-names';
-import { splitPathAndQuery, toWebHeaders } from '../http/node-headers';
+import { rawPathAndQuery, splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 import { newRequestId } from '../http/request-id';
 import { endSocketWithResponse, writeSocketHead } from '../http/socket-response';
 import { errorMessage } from '../log/error-message';
@@ -78,7 +78,7 @@ export class UpgradeForwarder {
       hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
       port: target.port || (secure ? 443 : 80),
       method: 'GET',
-      path: `${target.pathname}${target.search}`,
+      path: rawPathAndQuery(upstreamUrl),
       headers,
       agent: false,
     });

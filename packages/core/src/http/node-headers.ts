@@ -24,3 +24,15 @@ export function flatToRecord(flat: readonly string[]): Record<string, string> {
   for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
   return record;
 }
+
+/**
+ * Path and query of an absolute URL string exactly as written. `new URL()` would
+ * percent-encode quotes and braces and resolve `.`/`..` segments, and the forward must
+ * send the path as the client did (ARCHITECTURE §2.5).
+ */
+export function rawPathAndQuery(url: string): string {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  if (slash === -1) return '/';
+  const hash = url.indexOf('#', slash);
+  return hash === -1 ? url.slice(slash) : url.slice(slash, hash);
+}
