@@ -64,10 +64,10 @@ describe('captured client requests through the proxy', () => {
     upstream = await startMockUpstream();
     const providers = upstreamsAt(upstream.url);
     [proxy, smallLimit, noBody, tuned] = await Promise.all([
-      startProxy({ providers }),
-      startProxy({ providers, routing: { maxInspectBytes: SMALL_LIMIT } }),
-      startProxy({ providers, plugins: { settings: { openclaw: { detectFromBody: false } } } }),
-      startProxy({ providers, plugins: { settings: { openclaw: { userAgentPrefixes: ['hermes'], defaultProvider: 'tokenpak-anthropic' } } } }),
+      startProxy({ companion: { dispatch: false }, providers }),
+      startProxy({ companion: { dispatch: false }, providers, routing: { maxInspectBytes: SMALL_LIMIT } }),
+      startProxy({ companion: { dispatch: false }, providers, plugins: { settings: { openclaw: { detectFromBody: false } } } }),
+      startProxy({ companion: { dispatch: false }, providers, plugins: { settings: { openclaw: { userAgentPrefixes: ['hermes'], defaultProvider: 'tokenpak-anthropic' } } } }),
     ]);
   });
   afterAll(async () => {

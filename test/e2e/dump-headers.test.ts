@@ -38,9 +38,9 @@ describe('header dump', () => {
     upstream = await startMockUpstream();
     const providers = upstreamsAt(upstream.url);
     [byEnv, byConfig, off] = await Promise.all([
-      startProxy({ providers }, { TOKENPAK_DUMP_HEADERS: '1' }),
-      startProxy({ providers, log: { dumpHeaders: true } }),
-      startProxy({ providers }),
+      startProxy({ companion: { dispatch: false }, providers }, { TOKENPAK_DUMP_HEADERS: '1' }),
+      startProxy({ companion: { dispatch: false }, providers, log: { dumpHeaders: true } }),
+      startProxy({ companion: { dispatch: false }, providers }),
     ]);
   });
   afterAll(async () => {

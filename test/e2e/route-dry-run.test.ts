@@ -46,7 +46,7 @@ describe('route dry run', () => {
 
   beforeAll(async () => {
     upstream = await startMockUpstream();
-    proxy = await startProxy({ providers: upstreamsAt(upstream.url) });
+    proxy = await startProxy({ companion: { dispatch: false }, providers: upstreamsAt(upstream.url) });
   });
   afterAll(async () => {
     await proxy.stop();

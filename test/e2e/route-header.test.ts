@@ -31,7 +31,7 @@ describe('x-tokenpak-route through the running proxy', () => {
   beforeAll(async () => {
     upstream = await startMockUpstream();
     // `tokenpak-dead` points at a closed loopback port: the proxy itself answers 502.
-    proxy = await startProxy({ providers: { ...upstreamsAt(upstream.url), 'tokenpak-dead': { upstream: 'http://127.0.0.1:1' } }, plugins: { dirs: [writeAcmePlugin(pluginTemp.dir)] } });
+    proxy = await startProxy({ companion: { dispatch: false }, providers: { ...upstreamsAt(upstream.url), 'tokenpak-dead': { upstream: 'http://127.0.0.1:1' } }, plugins: { dirs: [writeAcmePlugin(pluginTemp.dir)] } });
   });
   afterAll(async () => {
     await proxy.stop();

@@ -25,7 +25,7 @@ const instances: TokenPak[] = [];
 
 async function tokenpakWith(config: TokenPakConfigInput, name: string): Promise<TokenPak> {
   const configPath = path.join(temp.dir, `${name}.config.json`);
-  writeFileSync(configPath, JSON.stringify({ state: { dir: path.join(temp.dir, 'state') }, ...config }));
+  writeFileSync(configPath, JSON.stringify({ state: { dir: path.join(temp.dir, 'state') }, companion: { dispatch: false }, ...config }));
   const tokenpak = await createTokenPak({ configPath, env: { HOME: temp.dir }, logger: createLogger('silent') });
   instances.push(tokenpak);
   return tokenpak;

@@ -160,7 +160,7 @@ describe('bridge inside a TokenPak (built-in plugins loaded)', () => {
 
   beforeAll(async () => {
     const configPath = path.join(temp.dir, 'tokenpak.config.json');
-    writeFileSync(configPath, JSON.stringify({ state: { dir: path.join(temp.dir, 'state') } }));
+    writeFileSync(configPath, JSON.stringify({ state: { dir: path.join(temp.dir, 'state') }, companion: { dispatch: false } }));
     tokenpak = await createTokenPak({ configPath, env: { HOME: temp.dir }, logger: createLogger('debug', { write: (line) => void logs.push(line) }) });
   });
   afterAll(async () => {
@@ -253,7 +253,7 @@ export default definePlugin({
 `,
     );
     upstream = await startMockUpstream();
-    proxy = await startProxy({ providers: upstreamsAt(upstream.url), plugins: { dirs: [path.join(temp.dir, 'plugins')] } });
+    proxy = await startProxy({ companion: { dispatch: false }, providers: upstreamsAt(upstream.url), plugins: { dirs: [path.join(temp.dir, 'plugins')] } });
   });
   afterAll(async () => {
     await proxy.stop();

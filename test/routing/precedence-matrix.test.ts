@@ -2,14 +2,14 @@ import { createLogger, createTokenPak, formatRouteHeader, type RouteDecision, ty
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from '../support/temp-dir';
-import { expectedRouteHeader, MATRIX, splitPath, writeAcmePlugin, type MatrixRow } from './precedence-rows';
+import { expectedRouteHeader, expectedVia, MATRIX, splitPath, writeAcmePlugin, type MatrixRow } from './precedence-rows';
 
 /**
  * The full precedence matrix of ARCHITECTURE §2.2–§2.4, in process: built-in plugins
  * (openclaw, codex) plus a drop-in third-party plugin with a higher-priority signal,
  * loaded from a temp plugins dir the way a user's plugin would be.
  */
-describe('routing precedence matrix (§2.2–§2.4)', () => {
+describe.each([true, false])('routing precedence matrix (§2.2–§2.4), companion dispatch %s', (dispatch) => {
   const temp = makeTempDir('tokenpak-matrix-');
   let tokenpak: TokenPak;
   const logs: string[] = [];
@@ -17,7 +17,7 @@ describe('routing precedence matrix (§2.2–§2.4)', () => {
   beforeAll(async () => {
     const pluginsDir = writeAcmePlugin(temp.dir);
     const configPath = path.join(temp.dir, 'tokenpak.config.json');
-    writeFileSync(configPath, JSON.stringify({ state: { dir: path.join(temp.dir, 'state') }, plugins: { dirs: [pluginsDir] } }));
+    writeFileSync(configPath, JSON.stringify({ state: { dir: path.join(temp.dir, 'state') }, plugins: { dirs: [pluginsDir] }, companion: { dispatch } }));
     tokenpak = await createTokenPak({ configPath, env: { HOME: temp.dir }, logger: createLogger('debug', { write: (line) => void logs.push(line) }) });
   });
   afterAll(async () => {
@@ -36,6 +36,11 @@ describe('routing precedence matrix (§2.2–§2.4)', () => {
     const loaded = tokenpak.plugins.filter((report) => report.state === 'loaded').map((report) => report.name);
     expect(loaded).toEqual(expect.arrayContaining(['openclaw', 'codex', 'acme-agent']));
     expect(tokenpak.bridge.signals()[0]!.name).toBe('acme');
+  });
+
+  test('both transports occur in the matrix', () => {
+    const vias = new Set(MATRIX.map((row) => expectedVia(row, dispatch)));
+    expect([...vias].sort()).toEqual(dispatch ? ['companion', 'http'] : ['http']);
   });
 
   test('the matrix has at least 60 rows with unique ids and covers every rule outcome', () => {
@@ -60,9 +65,9 @@ describe('routing precedence matrix (§2.2–§2.4)', () => {
       routeClass: decision.routeClass,
       backend: decision.backend,
       via: decision.via,
-    }).toEqual({ ...row.expect, via: 'http' });
-    expect(formatRouteHeader(decision)).toBe(expectedRouteHeader(row.expect));
-    expect(decision.credentialSource).toBe('caller');
+    }).toEqual({ ...row.expect, via: expectedVia(row, dispatch) });
+    expect(formatRouteHeader(decision)).toBe(expectedRouteHeader(row.expect, expectedVia(row, dispatch)));
+    expect(decision.credentialSource).toBe(expectedVia(row, dispatch) === 'companion' ? 'claude-cli' : 'caller');
     expect(decision.reasons.length).toBeGreaterThan(0);
     if (row.unknownBackend) {
       const value = row.unknownBackend;

@@ -196,12 +196,23 @@ export const MATRIX: readonly MatrixRow[] = [
   { id: 'I8', title: 'acme beats the Codex originator', path: '/v1/responses', headers: { 'x-acme-run': 'run-8', originator: 'codex_exec' }, expect: x('acme', 'run-8', AN, 'signal:acme', 'openai-sdk', 'api') },
 ];
 
-/** The exact `x-tokenpak-route` value the issue's grammar gives for an expectation (via=http for now). */
-export function expectedRouteHeader(expect: RouteExpectation): string {
+/** The exact `x-tokenpak-route` value the issue's grammar gives for an expectation. */
+export function expectedRouteHeader(expect: RouteExpectation, via: 'http' | 'companion' = 'http'): string {
   return (
     `platform=${expect.platform ?? 'none'}; session=${expect.session ?? 'none'}; provider=${expect.provider ?? 'none'}; ` +
-    `source=${expect.providerSource}; class=${expect.routeClass}; backend=${expect.backend}; via=http`
+    `source=${expect.providerSource}; class=${expect.routeClass}; backend=${expect.backend}; via=${via}`
   );
+}
+
+/**
+ * ARCHITECTURE §2.4 / the companion issue: with companion dispatch on, `tokenpak-claude-code`
+ * on the `oauth` backend is served by the claude CLI for POST /v1/messages (and its
+ * count_tokens); everything else is forwarded over HTTP.
+ */
+export function expectedVia(row: MatrixRow, dispatch: boolean): 'http' | 'companion' {
+  const { path } = splitPath(row.path ?? '/v1/messages');
+  const companionPath = path === '/v1/messages' || path === '/v1/messages/count_tokens';
+  return dispatch && row.expect.provider === CC && row.expect.backend === 'oauth' && companionPath && (row.method ?? 'POST') === 'POST' ? 'companion' : 'http';
 }
 
 /** `/v1/messages?beta=true` → `['/v1/messages', '?beta=true']`. */

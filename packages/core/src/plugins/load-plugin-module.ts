@@ -12,7 +12,9 @@ export async function loadPluginModule(entry: string): Promise<unknown> {
   const jiti = createJiti(__filename, {
     alias: { '@tokenpak/core': PLUGIN_API_MODULE },
     interopDefault: true,
-    fsCache: false,
+    // Transpiled output is cached on disk (keyed by content): a warm start never loads the
+    // transpiler, which otherwise costs ~30 MB of RSS for the life of the process.
+    fsCache: true,
   });
   return jiti.import(entry, { default: true });
 }

@@ -9,12 +9,16 @@ export interface UpstreamTarget {
   /** The provider whose upstream serves the request (may differ from the decided one on fallback). */
   provider: string;
   url: string;
+  /** The upstream's origin (`https://api.anthropic.com`), for messages. */
+  origin: string;
 }
 
 /** Provider definitions (built-ins from config, the rest from plugins) and upstream lookup. */
 @injectable()
 export class ProviderRegistry {
   private readonly definitions = new Map<string, ProviderDefinition>();
+  /** Parsed upstream base URLs: parsing one per request showed up in profiles. */
+  private readonly parsedUpstreams = new Map<string, URL>();
 
   constructor(@inject(TOKENS.Config) private readonly resolved: ResolvedConfig) {}
 
@@ -58,20 +62,25 @@ export class ProviderRegistry {
    */
   target(provider: string | null, request: { path: string; search: string; headers: Headers }, reasons: string[]): UpstreamTarget | null {
     if (provider) {
-      const url = this.urlFor(provider, request);
-      if (url) return { provider, url };
+      const target = this.targetOf(provider, request);
+      if (target) return target;
       reasons.push(`upstream: provider "${provider}" has no upstream for ${request.path}; using the path's default provider`);
     }
     const fallback = defaultProviderForPath(request.path, request.headers) ?? this.claimantOf(request.path);
-    const url = fallback ? this.urlFor(fallback, request) : null;
-    return fallback && url ? { provider: fallback, url } : null;
+    return fallback ? this.targetOf(fallback, request) : null;
   }
 
-  private urlFor(provider: string, request: { path: string; search: string }): string | null {
+  private targetOf(provider: string, request: { path: string; search: string }): UpstreamTarget | null {
     const upstream = this.upstreamOf(provider);
     if (!upstream) return null;
-    const base = new URL(upstream);
+    let base = this.parsedUpstreams.get(upstream);
+    if (!base) {
+      base = new URL(upstream);
+      this.parsedUpstreams.set(upstream, base);
+    }
     const mapUrl = this.definitions.get(provider)?.mapUrl;
-    return mapUrl ? mapUrl(request, base) : appendPath(base, request.path, request.search);
+    // A fresh copy for plugin code, so it cannot alter the cached URL.
+    const url = mapUrl ? mapUrl(request, new URL(base)) : appendPath(base, request.path, request.search);
+    return url ? { provider, url, origin: base.origin } : null;
   }
 }

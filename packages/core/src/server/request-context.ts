@@ -1,10 +1,8 @@
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import { HeaderName } from '../http/header-names';
 import { newRequestId } from '../http/request-id';
 import type { TokenPakEnv } from './hono-env';
-
-/** Marker header @hono/node-server puts on `RESPONSE_ALREADY_SENT`. */
-const ALREADY_SENT = 'x-hono-already-sent';
 
 /**
  * Gives every request an id. Data-plane handlers write it on the raw Node response
@@ -15,6 +13,8 @@ export function requestContext(): MiddlewareHandler<TokenPakEnv> {
     const requestId = newRequestId();
     c.set('requestId', requestId);
     await next();
-    if (!c.res.headers.has(ALREADY_SENT)) c.res.headers.set(HeaderName.tokenpakRequestId, requestId);
+    // The data plane wrote its own response (id included) on the raw Node response.
+    const response = c.res;
+    if (response !== RESPONSE_ALREADY_SENT) response.headers.set(HeaderName.tokenpakRequestId, requestId);
   };
 }
