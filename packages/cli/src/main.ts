@@ -1,8 +1,10 @@
 import { ConfigError, coreVersion } from '@tokenpak/core';
 import { configCommand, configHelp } from './commands/config';
 import { pluginsCommand, pluginsHelp } from './commands/plugins';
+import { requestsCommand, requestsHelp } from './commands/requests';
 import { routeCommand, routeHelp } from './commands/route';
 import { startCommand, startHelp } from './commands/start';
+import { statsCommand, statsHelp } from './commands/stats';
 import { statusCommand, statusHelp } from './commands/status';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
 
@@ -14,6 +16,8 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   plugins: { run: pluginsCommand, help: pluginsHelp },
   config: { run: configCommand, help: configHelp },
   status: { run: statusCommand, help: statusHelp },
+  stats: { run: statsCommand, help: statsHelp },
+  requests: { run: requestsCommand, help: requestsHelp },
 };
 
 const USAGE = `TokenPak: a local proxy for AI coding agents.

@@ -1,5 +1,11 @@
 import 'reflect-metadata';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { ClaudeCliProbe } from './backends/companion/cli-version-probe';
+import { CompanionBackend } from './backends/companion/companion-backend';
+import { CompanionStats } from './backends/companion/companion-stats';
+import { CompanionStatus } from './backends/companion/companion-status';
+import { RunScheduler } from './backends/companion/run-scheduler';
+import { CompanionSessionStore } from './backends/companion/session-store';
 import { Dispatcher } from './backends/dispatcher';
 import { HttpForwarder } from './backends/http-forwarder';
 import { UpgradeForwarder } from './backends/upgrade-forwarder';
@@ -7,8 +13,11 @@ import { PlatformBridge } from './bridge/platform-bridge';
 import type { ResolvedConfig } from './config/load-config';
 import { CredentialPlanner } from './credentials/credential-planner';
 import { CredentialRegistry } from './credentials/credential-registry';
+import { LedgerFeed } from './ledger/ledger-feed';
+import { LedgerRecorder } from './ledger/ledger-recorder';
 import { createLogger, type Logger } from './log/logger';
 import { PluginHost } from './plugins/plugin-host';
+import { loadPriceBook } from './pricing/load-price-book';
 import { ProviderRegistry } from './providers/provider-registry';
 import { RouteResolver } from './routing/route-resolver';
 import type { RuntimeOptions } from './runtime-options';
@@ -27,7 +36,7 @@ export interface ContainerOptions {
 
 /**
  * A fresh container holding one of everything: bridge, registries, plugin host,
- * resolver, forwarder, server. Each call is independent (tests build one each), and
+ * resolver, forwarder, companion, server. Each call is independent (tests build one each), and
  * nothing is registered on tsyringe's global container.
  */
 export function createContainer(options: ContainerOptions): DependencyContainer {
@@ -43,8 +52,19 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
   container.registerSingleton(TOKENS.PluginHost, PluginHost);
   container.registerSingleton(TOKENS.RouteResolver, RouteResolver);
   container.registerSingleton(TOKENS.HttpForwarder, HttpForwarder);
+  container.registerSingleton(TOKENS.CompanionScheduler, RunScheduler);
+  container.registerSingleton(TOKENS.CompanionSessionStore, CompanionSessionStore);
+  container.registerSingleton(TOKENS.CompanionStats, CompanionStats);
+  container.registerSingleton(TOKENS.ClaudeCliProbe, ClaudeCliProbe);
+  container.registerSingleton(TOKENS.CompanionStatus, CompanionStatus);
+  container.registerSingleton(TOKENS.CompanionBackend, CompanionBackend);
   container.registerSingleton(TOKENS.Dispatcher, Dispatcher);
   container.registerSingleton(TOKENS.ServerStats, ServerStats);
   container.registerSingleton(TOKENS.ProxyServer, ProxyServer);
+  container.registerSingleton(TOKENS.LedgerFeed, LedgerFeed);
+  container.register(TOKENS.PriceBook, {
+    useFactory: instanceCachingFactory((c) => loadPriceBook(options.config.config.pricing, c.resolve<Logger>(TOKENS.Logger))),
+  });
+  container.registerSingleton(TOKENS.LedgerRecorder, LedgerRecorder);
   return container;
 }

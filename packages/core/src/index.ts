@@ -36,3 +36,16 @@ export { statusSnapshot } from './server/control-routes';
 export { HeaderName } from './http/header-names';
 export { createLogger, type LogLevel, type LogSink } from './log/logger';
 export { redactText, redactHeaderValue, redactObject } from './log/redact';
+
+export { LedgerRecorder } from './ledger/ledger-recorder';
+export { LedgerFeed } from './ledger/ledger-feed';
+export { ledgerFileIn, openLedgerForReading, LEDGER_FILE_NAME } from './ledger/ledger-store';
+export { listRequests, rowsAfter, latestId, summarize, GROUP_KEYS, type GroupKey, type RowFilter, type StatsReport, type StatsTotals, type StatsGroup } from './ledger/ledger-queries';
+export { rowToJson, type LedgerRow, type LedgerRowJson } from './ledger/ledger-row';
+export { parseSince, TimeWindowError } from './ledger/time-window';
+export { schemaVersion } from './ledger/schema-version';
+export { LATEST_SCHEMA_VERSION } from './ledger/migrations';
+export { PriceBook } from './pricing/price-book';
+export { loadPriceBook, DEFAULT_PRICE_FILE } from './pricing/load-price-book';
+export type { ModelPrice } from './pricing/model-price';
+export type { TokenUsage } from './usage/token-usage';

@@ -26,4 +26,8 @@ export const TOKENS = {
   ClaudeCliProbe: Symbol.for('tokenpak.ClaudeCliProbe'),
   CompanionStatus: Symbol.for('tokenpak.CompanionStatus'),
   ProxyServer: Symbol.for('tokenpak.ProxyServer'),
+  /** Request ledger: the writer (and per-request meters), its live feed, and the price table it costs rows with. */
+  LedgerRecorder: Symbol.for('tokenpak.LedgerRecorder'),
+  LedgerFeed: Symbol.for('tokenpak.LedgerFeed'),
+  PriceBook: Symbol.for('tokenpak.PriceBook'),
 } as const;

@@ -2,10 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inject, injectable } from 'tsyringe';
 import { isCredentialUnavailable, type CredentialPlanner } from '../credentials/credential-planner';
 import type { CredentialPlan } from '../credentials/types';
+import type { RequestMeter } from '../ledger/request-meter';
 import { flatToRecord, splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 import type { RouteDecision } from '../routing/types';
 import { writeApiError, type ApiShape } from '../server/api-errors';
 import { TOKENS } from '../tokens';
+import type { CompanionBackend } from './companion/companion-backend';
 import type { HttpForwarder } from './http-forwarder';
 
 /** One client exchange, handed from the server to a backend. */
@@ -17,6 +19,8 @@ export interface Exchange {
   responseHeaders: readonly string[];
   /** Body bytes already read for inspection. */
   bodyPrefix?: Buffer;
+  /** The ledger's meter for this request (absent when the ledger is off); backends report what they relay or know to it. */
+  meter?: RequestMeter;
 }
 
 /** Carries out a `RouteDecision` exactly as made; it never re-decides. */
@@ -25,10 +29,15 @@ export class Dispatcher {
   constructor(
     @inject(TOKENS.HttpForwarder) private readonly forwarder: HttpForwarder,
     @inject(TOKENS.CredentialPlanner) private readonly credentials: CredentialPlanner,
+    @inject(TOKENS.CompanionBackend) private readonly companion: CompanionBackend,
   ) {}
 
   /** Returns a promise only when work happens before forwarding (a credential file read). */
   dispatch(decision: RouteDecision, exchange: Exchange): void | Promise<void> {
+    if (decision.via === 'companion') {
+      this.companion.handle(decision, exchange);
+      return;
+    }
     if (!decision.upstreamUrl) {
       writeApiError(exchange.outgoing, exchange.shape, { status: 404, message: `no provider serves ${exchange.incoming.url ?? ''}` }, flatToRecord(exchange.responseHeaders));
       return;
@@ -65,6 +74,7 @@ export class Dispatcher {
       shape: exchange.shape,
       responseHeaders: exchange.responseHeaders,
       bodyPrefix: exchange.bodyPrefix,
+      meter: exchange.meter,
     });
   }
 }

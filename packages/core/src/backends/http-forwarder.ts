@@ -4,6 +4,7 @@ import { injectable, inject } from 'tsyringe';
 import { applyCredentialPlan } from '../credentials/apply-credential-plan';
 import type { CredentialPlan } from '../credentials/types';
 import { HeaderName } from '../http/header-names';
+import type { RequestMeter } from '../ledger/request-meter';
 import type { Logger } from '../log/logger';
 import { apiErrorEvent, writeApiError, type ApiShape } from '../server/api-errors';
 import { TOKENS } from '../tokens';
@@ -23,6 +24,8 @@ export interface ForwardRequest {
   bodyPrefix?: Buffer;
   /** Credential changes the decision's credential source asks for (none: the caller's own, untouched). */
   credentialPlan?: CredentialPlan;
+  /** The ledger's per-request meter: it reads copies of the bytes after they were passed on. */
+  meter?: RequestMeter;
 }
 
 /**
@@ -55,9 +58,16 @@ export class HttpForwarder {
     });
 
     let responded = false;
+    let clientGone = false;
     const failBeforeResponse = (error: Error): void => {
       if (responded) return;
       responded = true;
+      if (clientGone) {
+        // We aborted the upstream request ourselves because the client left: not an upstream failure.
+        this.logger.debug('client disconnected before the upstream answered', { upstream: target.origin });
+        return;
+      }
+      request.meter?.noteError('upstream_unreachable');
       incoming.unpipe(upstream);
       this.logger.warn('upstream request failed', { upstream: target.origin, error: describe(error) });
       writeApiError(
@@ -79,20 +89,28 @@ export class HttpForwarder {
       // SSE: the status line goes out now, not with the first event (which may be a while).
       if (String(upstreamResponse.headers[HeaderName.contentType] ?? '').includes('text/event-stream')) outgoing.flushHeaders();
       upstreamResponse.pipe(outgoing);
+      // Registered after the pipe, so the meter sees each chunk only once it is on its way to the client.
+      request.meter?.watchResponseBody(upstreamResponse);
       upstreamResponse.on('close', () => {
-        if (!upstreamResponse.complete) this.failMidStream(upstreamResponse, outgoing, shape, target.origin);
+        if (!upstreamResponse.complete) {
+          request.meter?.noteError('upstream_truncated');
+          this.failMidStream(upstreamResponse, outgoing, shape, target.origin);
+        }
       });
     });
 
     // The client went away: stop the upstream work it asked for.
     outgoing.on('close', () => {
-      if (!outgoing.writableFinished) upstream.destroy();
+      if (outgoing.writableFinished) return;
+      clientGone = true;
+      upstream.destroy();
     });
     incoming.on('error', () => upstream.destroy());
 
     if (request.bodyPrefix && request.bodyPrefix.length > 0) upstream.write(request.bodyPrefix);
     if (incoming.complete && incoming.readableEnded) upstream.end();
     else incoming.pipe(upstream);
+    request.meter?.watchRequestBody(incoming, request.bodyPrefix);
   }
 
   /** The upstream died after the response started: the client must see an error, never a clean end. */

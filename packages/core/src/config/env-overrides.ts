@@ -23,6 +23,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'TOKENPAK_COMPANION_DISPATCH', path: ['companion', 'dispatch'], parse: (value) => !isOff(value) },
   { variable: 'TOKENPAK_OAUTH_NO_CONTINUE', path: ['companion', 'continue'], parse: (value) => !isOn(value) },
   { variable: 'TOKENPAK_CLAUDE_BIN', path: ['companion', 'command'], parse: asString },
+  { variable: 'TOKENPAK_LEDGER', path: ['ledger', 'enabled'], parse: (value) => !isOff(value) },
 ];
 
 /** Returns a copy of `raw` with the overrides set in `env` applied, and which keys they set. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelPriceSchema } from '../pricing/model-price';
 
 /**
  * The one config schema. Types are inferred from it, defaults live in it, and
@@ -83,6 +84,24 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    ledger: z
+      .object({
+        enabled: z.boolean().default(true).describe('Record one row per proxied request in <state.dir>/ledger.db. Env: TOKENPAK_LEDGER=0 turns it off.'),
+        retentionDays: z.number().int().min(0).default(30).describe('Rows older than this many days are deleted (0 keeps everything).'),
+        flushIntervalMs: z
+          .number()
+          .int()
+          .min(10)
+          .max(60000)
+          .default(200)
+          .describe('Rows are written in batches at most this far apart; a crash loses at most the last batch.'),
+      })
+      .strict()
+      .prefault({}),
+    pricing: z
+      .record(z.string().min(1), modelPriceSchema.nullable())
+      .default({})
+      .describe('Per-model prices (USD per million tokens) added to or replacing config/pricing.json; null removes a model.'),
     credentials: z
       .object({
         claudeCode: z.string().min(1).default('~/.claude/.credentials.json'),

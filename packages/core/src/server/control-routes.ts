@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { CompanionStatus } from '../backends/companion/companion-status';
 import type { PluginHost } from '../plugins/plugin-host';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import { explainRoute, type RouteQuery } from '../routing/explain-route';
@@ -16,7 +17,12 @@ export interface ControlDeps {
   resolver: RouteResolver;
   /** `routing.maxInspectBytes`: the dry run applies the proxy's body-inspection limits. */
   maxInspectBytes: number;
+  /** The Claude companion's counters and CLI version. */
+  companion: CompanionStatus;
 }
+
+/** How long `/status` waits for the first `claude --version` probe before answering without it. */
+const CLI_PROBE_WAIT_MS = 3000;
 
 /** `/tokenpak/*` (ARCHITECTURE §5): answered by TokenPak itself, never forwarded. */
 export function controlRoutes(deps: ControlDeps): Hono<TokenPakEnv> {
@@ -24,7 +30,10 @@ export function controlRoutes(deps: ControlDeps): Hono<TokenPakEnv> {
 
   routes.get('/health', (c) => c.json({ status: 'ok' }));
 
-  routes.get('/status', (c) => c.json(statusSnapshot(deps)));
+  routes.get('/status', async (c) => {
+    await deps.companion.refresh(CLI_PROBE_WAIT_MS);
+    return c.json(statusSnapshot(deps));
+  });
 
   routes.post('/route', async (c) => {
     let query: unknown;
@@ -46,7 +55,7 @@ export function controlRoutes(deps: ControlDeps): Hono<TokenPakEnv> {
   return routes;
 }
 
-export function statusSnapshot(deps: Pick<ControlDeps, 'runtime' | 'stats' | 'plugins' | 'providers'>) {
+export function statusSnapshot(deps: Pick<ControlDeps, 'runtime' | 'stats' | 'plugins' | 'providers'> & Partial<Pick<ControlDeps, 'companion'>>) {
   const { stats } = deps;
   return {
     name: 'tokenpak',
@@ -59,6 +68,7 @@ export function statusSnapshot(deps: Pick<ControlDeps, 'runtime' | 'stats' | 'pl
       const upstream = deps.providers.upstreamOf(name);
       return { name, upstream: upstream ? new URL(upstream).origin + new URL(upstream).pathname.replace(/\/$/, '') : null };
     }),
+    ...(deps.companion ? { companion: deps.companion.snapshot() } : {}),
   };
 }
 

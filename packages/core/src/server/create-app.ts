@@ -3,12 +3,14 @@ import { HeaderName } from '../http/header-names';
 import type { Logger } from '../log/logger';
 import { apiErrorBody, apiShapeFor } from './api-errors';
 import { controlRoutes, type ControlDeps } from './control-routes';
+import { mountDashboard } from './dashboard-routes';
 import { dataPlane, type DataPlaneDeps } from './data-plane';
 import type { TokenPakEnv } from './hono-env';
+import { ledgerRoutes, type LedgerRouteDeps } from './ledger-routes';
 import { loopbackGuard, type GuardOptions } from './loopback-guard';
 import { requestContext } from './request-context';
 
-export interface AppDeps extends ControlDeps, DataPlaneDeps {
+export interface AppDeps extends ControlDeps, DataPlaneDeps, LedgerRouteDeps {
   guard: GuardOptions;
   logger: Logger;
 }
@@ -25,6 +27,8 @@ export function createApp(deps: AppDeps): Hono<TokenPakEnv> {
   app.get('/', (c) => c.json({ name: 'tokenpak', status: 'ok', version: deps.runtime.version }));
 
   app.route('/tokenpak', controlRoutes(deps));
+  app.route('/tokenpak', ledgerRoutes(deps));
+  mountDashboard(app);
   app.all('/v1/*', proxy);
   app.all('*', (c) => {
     if (deps.providers.claimsPath(c.req.path)) return proxy(c, async () => undefined);

@@ -5,6 +5,8 @@ import type { Dispatcher } from '../backends/dispatcher';
 import { readBodyPrefix, type BodyPrefix } from '../backends/read-body-prefix';
 import { HeaderName } from '../http/header-names';
 import { splitPathAndQuery, toWebHeaders } from '../http/node-headers';
+import { ledgerEntryFor } from '../ledger/ledger-entry';
+import type { LedgerRecorder } from '../ledger/ledger-recorder';
 import type { Logger } from '../log/logger';
 import { bodyInspectionSkip, bodyTooLarge, declaredLength } from '../routing/body-inspection';
 import { formatRouteHeader } from '../routing/route-header';
@@ -22,6 +24,8 @@ export interface DataPlaneDeps {
   logger: Logger;
   maxInspectBytes: number;
   dumpHeaders: boolean;
+  /** Records one ledger row per request when its response closes. */
+  ledger: LedgerRecorder;
 }
 
 type BodyForRouting = { json: unknown } | { skipped: string } | undefined;
@@ -42,7 +46,12 @@ export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
     const shape = apiShapeFor(path, headers);
 
     stats.begin();
-    outgoing.once('close', () => stats.end(outgoing.writableFinished ? outgoing.statusCode : 'aborted'));
+    // After-response work hangs on the Node response (§2.5): one listener for the counters and the ledger row.
+    let recordLedgerRow: (() => void) | null = null;
+    outgoing.once('close', () => {
+      stats.end(outgoing.writableFinished ? outgoing.statusCode : 'aborted');
+      recordLedgerRow?.();
+    });
 
     const inspection = resolver.inspect(request);
     let bodyPrefix: Buffer | undefined;
@@ -60,8 +69,16 @@ export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
       logger.info(`request ${requestId} ${request.method} ${path}`, { headers: describeHeaders(headers), route: formatRouteHeader(decision) });
     }
     const responseHeaders = [HeaderName.tokenpakRequestId, requestId, HeaderName.tokenpakRoute, formatRouteHeader(decision)];
+    const meter = deps.ledger.startMeter();
+    if (meter) {
+      // Runs once the last byte went out, or the client left.
+      recordLedgerRow = () => {
+        const facts = { requestId, method: request.method, path, declaredLength: declaredLength(headers) };
+        meter.finish((measurement) => deps.ledger.record(ledgerEntryFor(decision, facts, outgoing, measurement)));
+      };
+    }
     try {
-      await dispatcher.dispatch(decision, { incoming, outgoing, shape, responseHeaders, bodyPrefix });
+      await dispatcher.dispatch(decision, { incoming, outgoing, shape, responseHeaders, bodyPrefix, meter: meter ?? undefined });
     } catch (error) {
       logger.error('dispatch failed', { requestId, error: error instanceof Error ? error.message : String(error) });
       writeApiError(outgoing, shape, { status: 500, message: 'TokenPak failed to dispatch the request' }, { [HeaderName.tokenpakRequestId]: requestId });

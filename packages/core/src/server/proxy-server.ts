@@ -3,12 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { inject, injectable } from 'tsyringe';
+import type { CompanionBackend } from '../backends/companion/companion-backend';
+import type { CompanionStatus } from '../backends/companion/companion-status';
 import type { Dispatcher } from '../backends/dispatcher';
 import type { HttpForwarder } from '../backends/http-forwarder';
 import type { UpgradeForwarder } from '../backends/upgrade-forwarder';
 import { errorMessage } from '../log/error-message';
 import { ConfigError } from '../config/config-error';
 import type { ResolvedConfig } from '../config/load-config';
+import type { LedgerFeed } from '../ledger/ledger-feed';
+import type { LedgerRecorder } from '../ledger/ledger-recorder';
 import type { Logger } from '../log/logger';
 import type { PluginHost } from '../plugins/plugin-host';
 import type { ProviderRegistry } from '../providers/provider-registry';
@@ -43,6 +47,10 @@ export class ProxyServer {
     @inject(TOKENS.PluginHost) private readonly plugins: PluginHost,
     @inject(TOKENS.ProviderRegistry) private readonly providers: ProviderRegistry,
     @inject(TOKENS.UpgradeForwarder) private readonly upgrades: UpgradeForwarder,
+    @inject(TOKENS.CompanionBackend) private readonly companion: CompanionBackend,
+    @inject(TOKENS.CompanionStatus) private readonly companionStatus: CompanionStatus,
+    @inject(TOKENS.LedgerRecorder) private readonly ledger: LedgerRecorder,
+    @inject(TOKENS.LedgerFeed) private readonly ledgerFeed: LedgerFeed,
   ) {}
 
   async listen(): Promise<ListeningAddress> {
@@ -58,13 +66,18 @@ export class ProxyServer {
       stats: this.stats,
       plugins: this.plugins,
       providers: this.providers,
+      companion: this.companionStatus,
       resolver: this.resolver,
       dispatcher: this.dispatcher,
       logger: this.logger,
       maxInspectBytes: routing.maxInspectBytes,
       dumpHeaders: log.dumpHeaders,
+      ledger: this.ledger,
+      feed: this.ledgerFeed,
       guard,
     });
+    // Open the ledger now, so a file problem is reported at start rather than at the first request.
+    this.ledger.open();
     const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false, autoCleanupIncoming: false }) as Server;
     // Slow or stuck clients must not pin sockets forever (ARCHITECTURE §6); bodies may stream for long.
     server.headersTimeout = 30_000;
@@ -123,6 +136,8 @@ export class ProxyServer {
     server.closeAllConnections();
     await closed;
     this.forwarder.close();
+    await this.companion.close();
+    await this.ledger.close();
     this.plugins.unloadAll();
     this.server = null;
   }

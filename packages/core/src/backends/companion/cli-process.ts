@@ -12,7 +12,8 @@ export interface CliProcessSpec {
   onStdout(chunk: Buffer): void;
 }
 
-export type StopReason = 'timeout' | 'abort';
+/** Why TokenPak stopped a run: it ran too long, its client went away, or its output broke the protocol. */
+export type StopReason = 'timeout' | 'abort' | 'protocol';
 
 export type CliExit =
   | { kind: 'spawn-failed'; error: NodeJS.ErrnoException }
@@ -30,7 +31,7 @@ export type CliExit =
 /** Enough stderr to explain a failure; the rest is drained and dropped. */
 const STDERR_HEAD_BYTES = 8 * 1024;
 /** SIGTERM first so the CLI can close cleanly; whatever is left of the group gets SIGKILL after this. */
-const KILL_GRACE_MS = 400;
+const KILL_GRACE_MS = 300;
 /** After the leader exits, how long stdio may stay open (a stray grandchild holding the pipe) before it is cut. */
 const CLOSE_GRACE_MS = 250;
 
@@ -70,8 +71,14 @@ export class CliProcess {
 
   /** Stops the run and its whole process group. Idempotent; the first reason sticks. */
   stop(reason: StopReason): void {
-    if (this.leaderExited || this.stoppedBy) return;
+    if (this.stoppedBy) return;
     this.stoppedBy = reason;
+    if (this.leaderExited) {
+      // Exited, but its output is still being read (a slow client held it back): drop the rest.
+      this.child.stdout.destroy();
+      this.child.stderr.destroy();
+      return;
+    }
     signalProcessGroup(this.child, 'SIGTERM');
     this.killTimer = setTimeout(() => signalProcessGroup(this.child, 'SIGKILL'), KILL_GRACE_MS);
   }
@@ -121,7 +128,7 @@ export class CliProcess {
       // stdout still has the CLI's own output to deliver, so it is waited for.
       const cutStrayPipes = (): void => {
         if (settled) return;
-        if (child.stdout.readableFlowing === false) {
+        if (child.stdout.readableFlowing === false && !this.stoppedBy) {
           setTimeout(cutStrayPipes, CLOSE_GRACE_MS);
           return;
         }
@@ -147,6 +154,8 @@ export class CliProcess {
         this.leaderExited = true;
         exitCode = code;
         exitSignal = signal;
+        // The timeout bounds the CLI's run; a slow client still reading its output is not the CLI.
+        if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
         if (this.killTimer) clearTimeout(this.killTimer);
         // Whatever the CLI left behind in its group (tool shells, servers) goes with it.
         signalProcessGroup(child, 'SIGKILL');

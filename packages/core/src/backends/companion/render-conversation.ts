@@ -41,7 +41,8 @@ class PartsBuilder {
   }
 
   private flush(): void {
-    if (this.text.length > 0) this.parts.push({ type: 'text', text: this.text });
+    // Separators alone (between two images) are not content, and the API rejects whitespace-only text blocks.
+    if (this.text.trim().length > 0) this.parts.push({ type: 'text', text: this.text });
     this.text = '';
   }
 }

@@ -87,18 +87,25 @@ export class CompanionSessionStore {
     return (await this.load()).get(key);
   }
 
-  /** Records an entry; resolves once it is on disk. */
-  async set(key: string, entry: CompanionSessionEntry): Promise<void> {
-    const entries = await this.load();
+  /**
+   * Records an entry. Once the store is loaded the in-memory map changes at once (the
+   * next turn sees it without waiting for the disk); the promise resolves when the
+   * file is written.
+   */
+  set(key: string, entry: CompanionSessionEntry): Promise<void> {
+    const entries = this.entries;
+    if (!entries) return this.load().then(() => this.set(key, entry));
     entries.delete(key);
     entries.set(key, entry);
     while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
-    await this.persist();
+    return this.persist();
   }
 
-  async delete(key: string): Promise<void> {
-    const entries = await this.load();
-    if (entries.delete(key)) await this.persist();
+  /** Forgets an entry (same timing as `set`). */
+  delete(key: string): Promise<void> {
+    const entries = this.entries;
+    if (!entries) return this.load().then(() => this.delete(key));
+    return entries.delete(key) ? this.persist() : Promise.resolve();
   }
 
   /** Waits for pending writes (shutdown). */

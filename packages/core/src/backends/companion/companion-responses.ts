@@ -1,0 +1,91 @@
+import type { ServerResponse } from 'node:http';
+import { HeaderName } from '../../http/header-names';
+import { apiErrorEvent, type ProxyError } from '../../server/api-errors';
+import type { SseSink } from './stream-json-to-sse';
+
+/** Keeps idle streams alive through proxies and client read timeouts while the CLI works (e.g. runs its tools). */
+const PING_INTERVAL_MS = 15_000;
+
+/** Pauses / resumes the producer when the client cannot keep up. */
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}
+
+/** A complete JSON answer. */
+export function writeJsonResponse(outgoing: ServerResponse, status: number, body: unknown, headers: readonly string[]): void {
+  if (outgoing.headersSent || outgoing.destroyed) return;
+  const text = JSON.stringify(body);
+  outgoing.writeHead(status, [...headers, HeaderName.contentType, 'application/json', HeaderName.contentLength, String(Buffer.byteLength(text))]);
+  outgoing.end(text);
+}
+
+/**
+ * An Anthropic SSE answer on a raw Node response. The status line goes out with the
+ * first event — not before — so failures that happen before the CLI says anything
+ * still get a proper HTTP status. Writes respect backpressure through `FlowControl`.
+ */
+export class SseResponse implements SseSink {
+  private opened = false;
+  private waitingForDrain = false;
+  private flow: FlowControl | null = null;
+  private pingTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly outgoing: ServerResponse,
+    private readonly headers: readonly string[],
+  ) {
+    outgoing.once('close', () => this.stopPings());
+  }
+
+  get started(): boolean {
+    return this.opened;
+  }
+
+  setFlowControl(flow: FlowControl): void {
+    this.flow = flow;
+  }
+
+  send(name: string, data: unknown): void {
+    if (!this.writable()) return;
+    this.open();
+    const ok = this.outgoing.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (!ok && !this.waitingForDrain && this.flow) {
+      this.waitingForDrain = true;
+      const flow = this.flow;
+      flow.pause();
+      this.outgoing.once('drain', () => {
+        this.waitingForDrain = false;
+        flow.resume();
+      });
+    }
+  }
+
+  end(): void {
+    this.stopPings();
+    if (this.writable()) this.outgoing.end();
+  }
+
+  /** A failure after the stream started: an SSE `error` event, then the end. */
+  fail(error: ProxyError): void {
+    this.stopPings();
+    if (this.writable()) this.outgoing.end(apiErrorEvent('anthropic', error));
+  }
+
+  private writable(): boolean {
+    return !this.outgoing.writableEnded && !this.outgoing.destroyed;
+  }
+
+  private open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    this.outgoing.writeHead(200, [...this.headers, HeaderName.contentType, 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache']);
+    this.outgoing.flushHeaders();
+    this.pingTimer = setInterval(() => this.send('ping', { type: 'ping' }), PING_INTERVAL_MS);
+  }
+
+  private stopPings(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+}

@@ -1,0 +1,163 @@
+import { inject, injectable } from 'tsyringe';
+import type { ResolvedConfig } from '../config/load-config';
+import type { Logger } from '../log/logger';
+import { redactText } from '../log/redact';
+import type { PriceBook } from '../pricing/price-book';
+import { TOKENS } from '../tokens';
+import type { LedgerFeed } from './ledger-feed';
+import type { LedgerAnswer, LedgerQuery } from './ledger-protocol';
+import type { LedgerEntry } from './ledger-row';
+import { ledgerFileIn, rowValues, type RowValues } from './ledger-store';
+import { LedgerWorkerClient } from './ledger-worker-client';
+import { RequestMeter } from './request-meter';
+
+/** A batch this large is sent at once instead of waiting for the timer. */
+const MAX_BATCH = 500;
+/** Distinct reason lines whose redaction is remembered. */
+const MAX_CACHED_REDACTIONS = 1024;
+/** Entries kept while the worker is starting; beyond this the oldest are dropped. */
+const MAX_WAITING = 20_000;
+
+export class LedgerOffError extends Error {
+  override readonly name = 'LedgerOffError';
+}
+
+/**
+ * The request ledger (one row per proxied request). On the proxy's event loop it only
+ * queues: `record` appends, and every `ledger.flushIntervalMs` the queue is priced and
+ * handed to the ledger's worker thread, which owns the SQLite file and does all writing,
+ * retention and querying. A crash loses at most the batch not yet written. If the file
+ * cannot be opened the ledger turns itself off with one error line; the proxy keeps serving.
+ */
+@injectable()
+export class LedgerRecorder {
+  readonly file: string;
+  private readonly logger: Logger;
+  private worker: LedgerWorkerClient | null = null;
+  private state: 'closed' | 'starting' | 'open' | 'off' = 'closed';
+  private pending: LedgerEntry[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private writeFailures = 0;
+  private readonly readyWaiters: Array<() => void> = [];
+  private readonly redactions = new Map<string, string>();
+
+  constructor(
+    @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
+    @inject(TOKENS.Logger) logger: Logger,
+    @inject(TOKENS.LedgerFeed) private readonly feed: LedgerFeed,
+    @inject(TOKENS.PriceBook) private readonly prices: PriceBook,
+  ) {
+    this.logger = logger.child('ledger');
+    this.file = ledgerFileIn(resolved.config.state.dir);
+    if (!resolved.config.ledger.enabled) this.state = 'off';
+  }
+
+  /** False when `ledger.enabled` is false or the file could not be opened. */
+  get enabled(): boolean {
+    return this.state !== 'off';
+  }
+
+  /** Starts the writer thread (which opens and migrates the file). Idempotent; the proxy calls it when it starts listening. */
+  open(): void {
+    if (this.state !== 'closed') return;
+    this.state = 'starting';
+    const { ledger } = this.resolved.config;
+    this.worker = new LedgerWorkerClient(
+      { file: this.file, retentionDays: ledger.retentionDays },
+      {
+        ready: () => {
+          this.state = 'open';
+          this.readyWaiters.splice(0).forEach((wake) => wake());
+          this.flush();
+        },
+        openFailed: (message) => this.turnOff(`cannot open ${this.file}: ${message}`),
+        inserted: (_count, rows) => {
+          this.writeFailures = 0;
+          if (rows && rows.length > 0) this.feed.publish(rows);
+        },
+        writeFailed: (message, queued) => {
+          this.writeFailures++;
+          if (this.writeFailures === 1 || this.writeFailures % 100 === 0) this.logger.warn(`could not write the ledger (${queued} row(s) waiting, will retry): ${message}`);
+        },
+        warning: (message) => this.logger.warn(message),
+        exited: () => {
+          if (this.state === 'open' || this.state === 'starting') this.turnOff('the ledger worker stopped');
+        },
+      },
+    );
+  }
+
+  /** A meter for a new request, or null when the ledger is off (then nothing is measured at all). */
+  startMeter(): RequestMeter | null {
+    return this.state === 'off' ? null : new RequestMeter();
+  }
+
+  /** Queues one finished request. Cheap: pricing and writing happen at the next flush. */
+  record(entry: LedgerEntry): void {
+    if (this.state === 'off') return;
+    this.pending.push(entry);
+    if (this.pending.length >= MAX_BATCH) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.resolved.config.ledger.flushIntervalMs).unref();
+  }
+
+  /** Hands everything queued to the writer thread as one batch. */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.pending.length === 0) return;
+    if (this.state !== 'open' || !this.worker) {
+      if (this.pending.length > MAX_WAITING) this.pending.splice(0, this.pending.length - MAX_WAITING);
+      return; // sent once the worker is ready
+    }
+    const batch = this.pending;
+    this.pending = [];
+    const rows: RowValues[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i]!;
+      rows[i] = rowValues({ ...entry, reasons: this.redactedReasons(entry.reasons), costUsd: this.prices.costOf(entry.model, entry.usage) });
+    }
+    this.worker.insert(rows, this.feed.subscribers > 0);
+  }
+
+  /** Runs a query on the writer thread (never on the event loop). Rejects with LedgerOffError when the ledger is off. */
+  async query<Q extends LedgerQuery>(query: Q): Promise<LedgerAnswer<Q>> {
+    this.open();
+    if (this.state === 'starting') await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+    if (this.state !== 'open' || !this.worker) throw new LedgerOffError('the request ledger is off');
+    return this.worker.query(query);
+  }
+
+  /** Shutdown: sends what is queued, lets the worker write it, and closes the file. */
+  async close(): Promise<void> {
+    if (!this.worker) return;
+    if (this.state === 'starting') await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+    this.flush();
+    const worker = this.worker;
+    this.worker = null;
+    if (this.state === 'open') this.state = 'closed';
+    await worker.close();
+  }
+
+  /**
+   * Reasons with anything token-shaped masked. The same few reason lines repeat across
+   * requests, so each distinct line is redacted once (the cache is bounded).
+   */
+  private redactedReasons(reasons: readonly string[]): string[] {
+    return reasons.map((reason) => {
+      let redacted = this.redactions.get(reason);
+      if (redacted === undefined) {
+        if (this.redactions.size >= MAX_CACHED_REDACTIONS) this.redactions.clear();
+        redacted = redactText(reason);
+        this.redactions.set(reason, redacted);
+      }
+      return redacted;
+    });
+  }
+
+  private turnOff(reason: string): void {
+    this.state = 'off';
+    this.pending = [];
+    this.readyWaiters.splice(0).forEach((wake) => wake());
+    this.logger.error(`the request ledger is off: ${reason}`);
+  }
+}

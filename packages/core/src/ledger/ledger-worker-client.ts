@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FromLedgerWorker, LedgerAnswer, LedgerQuery, LedgerWorkerSettings, ToLedgerWorker } from './ledger-protocol';
+import type { LedgerRow } from './ledger-row';
+import type { RowValues } from './ledger-store';
+
+export interface LedgerWorkerEvents {
+  ready(): void;
+  openFailed(message: string): void;
+  inserted(count: number, rows: LedgerRow[] | null): void;
+  writeFailed(message: string, queued: number): void;
+  warning(message: string): void;
+  exited(): void;
+}
+
+/** How long shutdown waits for the worker to write its last batch and close the file. */
+const CLOSE_TIMEOUT_MS = 5000;
+
+/**
+ * The worker's source is `ledger-worker.js` next to this file when built; under ts-jest
+ * (or any run from `src/`) it is TypeScript, loaded through jiti, the transpiler TokenPak
+ * already uses for `.ts` plugins and configs.
+ */
+function workerScript(): { code: string; eval: true } | { code: string; eval: false } {
+  const extension = path.extname(__filename);
+  const file = path.join(__dirname, `ledger-worker${extension}`);
+  if (extension !== '.ts') return { code: file, eval: false };
+  const jiti = require.resolve('jiti');
+  return { code: `require(${JSON.stringify(jiti)}).createJiti(${JSON.stringify(file)})(${JSON.stringify(file)});`, eval: true };
+}
+
+/** The proxy's side of the ledger worker: fire-and-forget inserts, awaited queries. */
+export class LedgerWorkerClient {
+  private readonly worker: Worker;
+  private nextQueryId = 1;
+  private readonly waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private readonly exited: Promise<void>;
+
+  constructor(settings: LedgerWorkerSettings, events: LedgerWorkerEvents) {
+    const script = workerScript();
+    this.worker = new Worker(script.code, { eval: script.eval, workerData: settings, name: 'tokenpak-ledger' });
+    // The worker must never keep a finished proxy (or a test run) alive on its own.
+    this.worker.unref();
+    this.worker.on('message', (message: FromLedgerWorker) => {
+      switch (message.kind) {
+        case 'ready':
+          return events.ready();
+        case 'open-failed':
+          return events.openFailed(message.message);
+        case 'inserted':
+          return events.inserted(message.count, message.rows);
+        case 'write-failed':
+          return events.writeFailed(message.message, message.queued);
+        case 'warning':
+          return events.warning(message.message);
+        case 'answer':
+          this.settle(message.id, (waiter) => waiter.resolve(message.result));
+          return;
+        case 'query-failed':
+          this.settle(message.id, (waiter) => waiter.reject(new Error(message.message)));
+          return;
+      }
+    });
+    this.worker.on('error', (error) => events.warning(`the ledger worker failed: ${error.message}`));
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', () => {
+        for (const waiter of this.waiting.values()) waiter.reject(new Error('the ledger worker stopped'));
+        this.waiting.clear();
+        events.exited();
+        resolve();
+      }),
+    );
+  }
+
+  insert(rows: RowValues[], echo: boolean): void {
+    this.post({ kind: 'insert', rows, echo });
+  }
+
+  query<Q extends LedgerQuery>(query: Q): Promise<LedgerAnswer<Q>> {
+    const id = this.nextQueryId++;
+    return new Promise<LedgerAnswer<Q>>((resolve, reject) => {
+      this.waiting.set(id, { resolve: (value) => resolve(value as LedgerAnswer<Q>), reject });
+      this.post({ kind: 'query', id, query });
+    });
+  }
+
+  /** Writes what it has, closes the file, and stops (forcefully after a timeout). */
+  async close(): Promise<void> {
+    // Keep the process alive until the last batch is on disk.
+    this.worker.ref();
+    this.post({ kind: 'close' });
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());
+    if ((await Promise.race([this.exited.then(() => 'exited' as const), timeout])) === 'timeout') await this.worker.terminate();
+  }
+
+  private post(message: ToLedgerWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private settle(id: number, action: (waiter: { resolve(value: unknown): void; reject(error: Error): void }) => void): void {
+    const waiter = this.waiting.get(id);
+    if (!waiter) return;
+    this.waiting.delete(id);
+    action(waiter);
+  }
+}
