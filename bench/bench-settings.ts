@@ -1,6 +1,6 @@
 /**
  * How long and how often to measure. Defaults fit the brief: every cell at least three
- * times (the machine is noisy), a few seconds per run, about four minutes in all.
+ * times (the machine is noisy), a few seconds per run, about seven minutes in all (ledger and companion parts included).
  * Environment overrides exist for quick local checks (e.g. BENCH_RUN_SECONDS=1 BENCH_REPEATS=1).
  */
 export interface BenchSettings {

@@ -16,7 +16,7 @@ import { ensureTokenPakBuilt, startTokenPak, writeTokenPakConfig } from './token
  * hits both alike. The issue's target: the ledger costs at most 5% throughput and
  * 0.2 ms p50 in the 2 KB and streaming scenarios at concurrency 32.
  *
- * From bench/run.ts, after the main comparison (with its mock and temp dir):
+ * `npm run bench` runs it after the main comparison, with the same mock and temp dir:
  *   const ledger = await benchLedger({ mock, tempDir, settings, log });
  *   process.stdout.write(`\n${ledger.report}\n`);
  * Standalone: `npx jiti bench/ledger.ts` (BENCH_RUN_SECONDS / BENCH_REPEATS apply).

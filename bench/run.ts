@@ -10,6 +10,8 @@ import { answerProblems, routeFields, sendOnce } from './preflight';
 import { formatReport, writeReportJson, type BenchReport } from './report';
 import { rssByCase, summarizeComparisons, summarizeDetection, summarizeHealth, type RssSummary, type RunRecord } from './results';
 import { RssSampler } from './rss-sampler';
+import { benchCompanion, formatCompanionReport } from './companion';
+import { benchLedger } from './ledger';
 import { buildRunPlan, estimatedSeconds, type RunStep } from './run-plan';
 import { COMPARISON_SCENARIOS, DETECTION_VARIANTS, PROXIES, type ProxyName } from './scenarios';
 import { ensureTokenPakBuilt, startTokenPak, writeTokenPakConfig } from './tokenpak-process';
@@ -130,6 +132,15 @@ async function main(tempDir: string): Promise<number> {
   for (const { line, count } of repeatedChildStderr()) log(`${count}× ${line}`);
   process.stdout.write(`\n${formatReport(report)}\n\n`);
   process.stdout.write(`Results written to ${path.relative(process.cwd(), writeReportJson(report))}\n`);
+
+  // The main comparison runs TokenPak with its defaults (ledger on); this row isolates what the ledger costs.
+  log('ledger on vs off…');
+  const ledger = await benchLedger({ mock, tempDir, settings, log });
+  process.stdout.write(`\n${ledger.report}\n`);
+
+  log('companion vs running the CLI directly…');
+  const companion = await benchCompanion();
+  process.stdout.write(`\n### Companion overhead (fake \`claude\` that answers at once)\n\n${formatCompanionReport(companion)}\n`);
   if (health.failedRuns.length > 0) log('bench FAILED: some runs got non-2xx responses or errors (see Run health)');
   return health.failedRuns.length > 0 ? 1 : 0;
 }

@@ -40,7 +40,8 @@ export type RowValues = [
   costUsd: number | null,
 ];
 
-export function rowValues(entry: PricedEntry): RowValues {
+/** `reasonsJson` is the entry's reasons as stored (redacted JSON); passed in so callers can reuse it across rows. */
+export function rowValues(entry: LedgerEntry, reasonsJson: string, costUsd: number | null): RowValues {
   const { usage } = entry;
   return [
     entry.requestId,
@@ -56,7 +57,7 @@ export function rowValues(entry: PricedEntry): RowValues {
     entry.via,
     entry.credentialSource,
     entry.upstream,
-    JSON.stringify(entry.reasons),
+    reasonsJson,
     entry.model,
     entry.status,
     entry.errorType,
@@ -68,7 +69,7 @@ export function rowValues(entry: PricedEntry): RowValues {
     usage ? usage.outputTokens : null,
     usage ? usage.cacheReadTokens : null,
     usage ? usage.cacheWriteTokens : null,
-    entry.costUsd,
+    costUsd,
   ];
 }
 
@@ -129,6 +130,7 @@ export class LedgerStore {
 
   private constructor(readonly db: Database.Database) {
     this.insertRow = db.prepare<RowValues>(INSERT);
+    // One statement per row: measured faster here than multi-row INSERTs, whose array binding costs more than it saves.
     this.insertBatch = db.transaction((rows: readonly RowValues[]) => {
       let firstId = 0;
       for (const values of rows) {
@@ -167,14 +169,15 @@ export class LedgerStore {
 
   /** Writes entries and returns them as stored rows (tests and tools; the proxy sends values). */
   insert(entries: readonly PricedEntry[]): LedgerRow[] {
-    const values = entries.map(rowValues);
+    const values = entries.map((entry) => rowValues(entry, JSON.stringify(entry.reasons), entry.costUsd));
     const firstId = this.insertValues(values);
     return values.map((row, index) => rowFromValues(firstId + index, row));
   }
 
   /** Deletes up to `limit` rows older than `cutoffMs`; returns how many went. */
   deleteOlderThan(cutoffMs: number, limit: number): number {
-    return this.db.prepare('DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE started_at < ? ORDER BY id LIMIT ?)').run(cutoffMs, limit).changes;
+    // Ordered by started_at so the index finds the old rows; ordering by id made SQLite walk the whole table.
+    return this.db.prepare('DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE started_at < ? ORDER BY started_at LIMIT ?)').run(cutoffMs, limit).changes;
   }
 
   close(): void {
