@@ -1,23 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import { ANTHROPIC_ERROR_TYPES } from '../http/anthropic-error-types';
 import { HeaderName } from '../http/header-names';
 import type { RouteDecision } from '../routing/types';
 import type { LedgerEntry } from './ledger-row';
 import type { Measurement } from './request-meter';
-
-/** Error types for failures the body does not name, by status (the types TokenPak's own errors carry). */
-const TYPE_BY_STATUS: Readonly<Record<number, string>> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-  500: 'api_error',
-  502: 'api_error',
-  503: 'api_error',
-  504: 'timeout_error',
-  529: 'overloaded_error',
-};
 
 export interface RequestFacts {
   requestId: string;
@@ -43,7 +29,8 @@ function upstreamOrigin(decision: RouteDecision): string | null {
 function errorTypeOf(status: number | null, completed: boolean, measurement: Measurement): string | null {
   if (measurement.noted) return measurement.noted;
   if (measurement.response.errorType) return measurement.response.errorType;
-  if (status !== null && status >= 400) return TYPE_BY_STATUS[status] ?? `http_${status}`;
+  // A failure the body does not name: the type Anthropic gives its status, `api_error` for other 5xx.
+  if (status !== null && status >= 400) return ANTHROPIC_ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : `http_${status}`);
   if (status === null || !completed) return 'client_closed';
   return null;
 }

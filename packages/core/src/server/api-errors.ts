@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { HeaderName } from '../http/header-names';
+import { ANTHROPIC_ERROR_TYPES } from '../http/anthropic-error-types';
 import { redactText } from '../log/redact';
 
 /** Which API's error format the caller understands. */
@@ -11,17 +12,6 @@ export function apiShapeFor(path: string, headers: Headers | { has(name: string)
   if (path.startsWith('/v1/') || path.startsWith('/backend-api/')) return headers.has(HeaderName.anthropicVersion) ? 'anthropic' : 'openai';
   return 'anthropic';
 }
-
-const ANTHROPIC_TYPES: Readonly<Record<number, string>> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-  504: 'timeout_error',
-  529: 'overloaded_error',
-};
 
 const OPENAI_TYPES: Readonly<Record<number, string>> = {
   400: 'invalid_request_error',
@@ -45,7 +35,7 @@ export interface ProxyError {
 export function apiErrorBody(shape: ApiShape, error: ProxyError): string {
   const message = redactText(error.message);
   if (shape === 'anthropic') {
-    const type = error.type ?? ANTHROPIC_TYPES[error.status] ?? 'api_error';
+    const type = error.type ?? ANTHROPIC_ERROR_TYPES[error.status] ?? 'api_error';
     return JSON.stringify({ type: 'error', error: { type, message } });
   }
   const type = error.type ?? OPENAI_TYPES[error.status] ?? 'server_error';
