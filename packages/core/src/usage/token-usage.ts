@@ -52,22 +52,23 @@ export function fromAnthropicUsage(fields: AnthropicUsageFields): TokenUsage | n
   };
 }
 
+/** OpenAI's usage shape: the prompt count includes the cached tokens its details block lists. */
+function openAiUsage(promptTokens: unknown, outputTokens: unknown, details: unknown): TokenUsage | null {
+  const prompt = count(promptTokens);
+  const output = count(outputTokens);
+  if (prompt === undefined && output === undefined) return null;
+  const cached = Math.min(prompt ?? 0, (isObject(details) ? count(details.cached_tokens) : undefined) ?? 0);
+  return { inputTokens: (prompt ?? 0) - cached, outputTokens: output ?? 0, cacheReadTokens: cached, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
+}
+
 /** Chat Completions `usage`: `prompt_tokens` includes `prompt_tokens_details.cached_tokens`. */
 export function fromChatUsage(value: Json): TokenUsage | null {
-  const prompt = count(value.prompt_tokens);
-  const completion = count(value.completion_tokens);
-  if (prompt === undefined && completion === undefined) return null;
-  const cached = Math.min(prompt ?? 0, (isObject(value.prompt_tokens_details) ? count(value.prompt_tokens_details.cached_tokens) : undefined) ?? 0);
-  return { inputTokens: (prompt ?? 0) - cached, outputTokens: completion ?? 0, cacheReadTokens: cached, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
+  return openAiUsage(value.prompt_tokens, value.completion_tokens, value.prompt_tokens_details);
 }
 
 /** Responses API `usage`: `input_tokens` includes `input_tokens_details.cached_tokens`; output includes reasoning. */
 export function fromResponsesUsage(value: Json): TokenUsage | null {
-  const input = count(value.input_tokens);
-  const output = count(value.output_tokens);
-  if (input === undefined && output === undefined) return null;
-  const cached = Math.min(input ?? 0, (isObject(value.input_tokens_details) ? count(value.input_tokens_details.cached_tokens) : undefined) ?? 0);
-  return { inputTokens: (input ?? 0) - cached, outputTokens: output ?? 0, cacheReadTokens: cached, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
+  return openAiUsage(value.input_tokens, value.output_tokens, value.input_tokens_details);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { ProxyError } from '../../server/api-errors';
+import { readBodyPrefix, type BodyPrefix } from '../read-body-prefix';
 
 /** The body cannot be used; answer with `error`. */
 export class RequestBodyError extends Error {
@@ -45,44 +46,19 @@ export async function readRequestBody(incoming: IncomingMessage, prefix: Buffer 
   }
 }
 
-function readRaw(incoming: IncomingMessage, prefix: Buffer | undefined, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = prefix && prefix.length > 0 ? [prefix] : [];
-  let size = prefix?.length ?? 0;
-  if (size > limit) return Promise.reject(tooLarge(limit));
-  if (incoming.readableEnded) return Promise.resolve(Buffer.concat(chunks, size));
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      incoming.off('data', onData);
-      incoming.off('end', onEnd);
-      incoming.off('error', onGone);
-      incoming.off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        incoming.pause();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onGone = (): void => {
-      cleanup();
-      reject(new ClientGoneError('the client closed the request before sending its whole body'));
-    };
-    const onClose = (): void => {
-      if (!incoming.complete) onGone();
-    };
-    incoming.on('data', onData);
-    incoming.on('end', onEnd);
-    incoming.on('error', onGone);
-    incoming.on('close', onClose);
-    // The data plane may have paused the stream after reading a prefix.
-    incoming.resume();
-  });
+/** The raw body: the data plane's `prefix`, then the rest of the stream, at most `limit` bytes in all. */
+async function readRaw(incoming: IncomingMessage, prefix: Buffer | undefined, limit: number): Promise<Buffer> {
+  const held = prefix?.length ?? 0;
+  if (held > limit) throw tooLarge(limit);
+  const reading = readBodyPrefix(incoming, limit - held);
+  // The data plane may have paused the stream after reading a prefix.
+  incoming.resume();
+  let rest: BodyPrefix;
+  try {
+    rest = await reading;
+  } catch {
+    throw new ClientGoneError('the client closed the request before sending its whole body');
+  }
+  if (!rest.complete) throw tooLarge(limit);
+  return held > 0 ? Buffer.concat([prefix!, rest.bytes], held + rest.bytes.length) : rest.bytes;
 }
