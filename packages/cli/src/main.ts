@@ -1,5 +1,6 @@
 import { ConfigError, coreVersion } from '@tokenpak/core';
 import { configCommand, configHelp } from './commands/config';
+import { integrateCommand, integrateHelp } from './commands/integrate';
 import { pluginsCommand, pluginsHelp } from './commands/plugins';
 import { requestsCommand, requestsHelp } from './commands/requests';
 import { routeCommand, routeHelp } from './commands/route';
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   status: { run: statusCommand, help: statusHelp },
   stats: { run: statsCommand, help: statsHelp },
   requests: { run: requestsCommand, help: requestsHelp },
+  integrate: { run: integrateCommand, help: integrateHelp },
 };
 
 const USAGE = `TokenPak: a local proxy for AI coding agents.
