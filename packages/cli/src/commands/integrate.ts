@@ -103,7 +103,8 @@ async function undo({ io, integration, file, stateDir, dryRun }: Run): Promise<n
   const config = await integration.parse(current, shown);
   revertOwnedKeys(config, entry.changes);
   const restored = config.toString();
-  const removeFile = entry.createdFile && restored.trim() === integration.seed.trim();
+  // Whitespace aside, nothing but the seed left: the file was TokenPak's alone.
+  const removeFile = entry.createdFile && restored.replace(/\s+/g, '') === integration.seed.replace(/\s+/g, '');
   if (dryRun) {
     io.out(removeFile ? `would remove ${shown} (TokenPak created it)\n` : unifiedDiff(current, restored, shown));
     io.out(`dry run: ${shown} not changed\n`);
