@@ -1,5 +1,6 @@
 import { ConfigError, coreVersion } from '@tokenpak/core';
 import { configCommand, configHelp } from './commands/config';
+import { doctorCommand, doctorHelp } from './commands/doctor';
 import { integrateCommand, integrateHelp } from './commands/integrate';
 import { pluginsCommand, pluginsHelp } from './commands/plugins';
 import { requestsCommand, requestsHelp } from './commands/requests';
@@ -20,6 +21,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   stats: { run: statsCommand, help: statsHelp },
   requests: { run: requestsCommand, help: requestsHelp },
   integrate: { run: integrateCommand, help: integrateHelp },
+  doctor: { run: doctorCommand, help: doctorHelp },
 };
 
 const USAGE = `TokenPak: a local proxy for AI coding agents.
