@@ -2,6 +2,7 @@ import { ConfigError, coreVersion } from '@tokenpak/core';
 import { configCommand, configHelp } from './commands/config';
 import { doctorCommand, doctorHelp } from './commands/doctor';
 import { integrateCommand, integrateHelp } from './commands/integrate';
+import { runCommand, runHelp } from './commands/run';
 import { pluginsCommand, pluginsHelp } from './commands/plugins';
 import { requestsCommand, requestsHelp } from './commands/requests';
 import { routeCommand, routeHelp } from './commands/route';
@@ -22,6 +23,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   requests: { run: requestsCommand, help: requestsHelp },
   integrate: { run: integrateCommand, help: integrateHelp },
   doctor: { run: doctorCommand, help: doctorHelp },
+  run: { run: runCommand, help: runHelp },
 };
 
 const USAGE = `TokenPak: a local proxy for AI coding agents.
@@ -53,7 +55,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.err(`tokenpak: unknown command "${name}"\n\n${USAGE}`);
     return ExitCode.usage;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // After `--` the arguments belong to someone else (`tokenpak run codex -- --help`).
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     io.out(`${command.help}\n`);
     return ExitCode.ok;
   }
