@@ -79,7 +79,11 @@
       [tokens, row.inputTokens === null ? 'num unknown' : 'num'],
       [money(row.costUsd), row.costUsd === null ? 'num unknown' : 'num'],
     ];
-    for (const [text, className] of cells) tr.append(element('td', text, className));
+    for (const [text, className] of cells) {
+      const td = element('td', text, className);
+      td.title = String(text); // the full text where the column ellipsizes it
+      tr.append(td);
+    }
     tr.addEventListener('click', () => toggleDetail(tr, row));
     return tr;
   }
@@ -250,8 +254,14 @@
       const tr = element('tr');
       tr.dataset.key = group.key;
       const tokens = group.inputTokens + group.outputTokens + group.cacheReadTokens + group.cacheWriteTokens;
-      const cost = money(group.costUsd) + (group.unpricedRequests > 0 ? ` (+${group.unpricedRequests} unpriced)` : '');
-      for (const text of [group.key, integer(group.requests), integer(group.errors), compact(tokens), cost]) tr.append(element('td', text));
+      const name = element('td', group.key);
+      name.title = group.key; // names may be shortened with an ellipsis
+      tr.append(name);
+      for (const text of [integer(group.requests), integer(group.errors), compact(tokens)]) tr.append(element('td', text));
+      const cost = element('td', money(group.costUsd));
+      // On its own line, so the cost column stays narrow.
+      if (group.unpricedRequests > 0) cost.append(element('span', `+${group.unpricedRequests} unpriced`, 'unpriced'));
+      tr.append(cost);
       body.append(tr);
     }
   }
