@@ -169,6 +169,18 @@ describe('tokenpak integrate', () => {
     expect(existsSync(path.join(t.stateDir, 'integrations.json'))).toBe(false);
   });
 
+  test('codex: a tokenpak provider written as dotted keys is refused, not rewritten', () => {
+    const file = path.join(t.home, '.codex', 'config.toml');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const text = 'model_provider = "tokenpak"\nmodel_providers.tokenpak.base_url = "http://elsewhere/v1"\n';
+    writeFileSync(file, text);
+    const result = t.cli('integrate', 'codex');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('in a form tokenpak integrate does not edit');
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    expect(backupsOf(file)).toHaveLength(0);
+  });
+
   test('--undo with nothing recorded exits 1 and touches nothing; an unknown client is a usage error', () => {
     const file = t.place('claude-settings.json', '.claude/settings.json');
     const original = readFileSync(file, 'utf8');

@@ -90,6 +90,7 @@ export class TomlConfigText implements EditableConfig {
       this.insertLineAfter(lastKey ? lastKey.loc.end.line : table.key.loc.end.line, line);
       return;
     }
+    if (this.get(tablePath) !== undefined) throw this.otherShape(tablePath);
     this.appendTable(tablePath, line);
   }
 
@@ -106,11 +107,20 @@ export class TomlConfigText implements EditableConfig {
     this.removeLines(table.loc.start.line, table.loc.end.line, true);
   }
 
-  private parseText(text: string): TomlDocument {
+  private parseText(text: string, afterEdit = false): TomlDocument {
     try {
-      return this.toml.parseDocument(text);
+      const document = this.toml.parseDocument(text);
+      // Table redefinitions and the like surface only when the values are built.
+      void document.toJsObject;
+      return document;
     } catch (error) {
-      throw new ClientConfigError(`${this.file} is not valid TOML (${(error as Error).message.split('\n')[0]}); left unchanged`);
+      // toml-patch: "Error parsing TOML (line, column):\n<source line>\n^\n<reason>".
+      const message = (error as Error).message;
+      const where = /\((\d+), (\d+)\)/.exec(message.split('\n')[0] ?? '');
+      const reason = `${message.split('\n').filter((line) => line.trim() !== '').at(-1) ?? message}${where ? ` at line ${where[1]}, column ${where[2]}` : ''}`;
+      throw new ClientConfigError(
+        afterEdit ? `${this.file}: the edit would not be valid TOML (${reason}); left unchanged` : `${this.file} is not valid TOML (${reason}); left unchanged`,
+      );
     }
   }
 
@@ -119,13 +129,15 @@ export class TomlConfigText implements EditableConfig {
     const key = path.slice(-1);
     const blocks = tablePath.length === 0 ? this.document.cst : this.table(tablePath)?.items;
     const found = blocks?.find((block): block is KeyValueBlock => block.type === 'KeyValue' && sameKey(block.key.value, key));
-    if (!found && this.get(path) !== undefined) {
-      throw new ClientConfigError(
-        `${this.file} defines ${keyName(path)} in a form tokenpak integrate does not edit (a dotted key or an inline table); ` +
-          `write it as \`${keyName(key)} = …\` under [${keyName(tablePath)}], or remove it; left unchanged`,
-      );
-    }
+    if (!found && this.get(path) !== undefined) throw this.otherShape(path);
     return found;
+  }
+
+  private otherShape(path: readonly string[]): ClientConfigError {
+    return new ClientConfigError(
+      `${this.file} defines ${keyName(path)} in a form tokenpak integrate does not edit (dotted keys or an inline table); ` +
+        `write it as a [${keyName(path.length > 1 ? path.slice(0, -1) : path)}] table, or remove it; left unchanged`,
+    );
   }
 
   private table(tablePath: readonly string[]): TableBlock | undefined {
@@ -179,7 +191,7 @@ export class TomlConfigText implements EditableConfig {
 
   private splice(start: number, end: number, insert: string): void {
     const next = this.text.slice(0, start) + insert + this.text.slice(end);
-    this.document = this.parseText(next);
+    this.document = this.parseText(next, true);
     this.text = next;
   }
 
