@@ -41,6 +41,9 @@ export async function claudeChecks(config: TokenPakConfig, version: ClaudeVersio
         ...login,
       }),
     );
+  } else if (login.state === 'missing' && process.platform === 'darwin') {
+    // On macOS Claude Code keeps its login in the Keychain, which doctor does not read.
+    results.push(warn('claude-login', `no ${shown}: on macOS the Claude login is in the Keychain, which doctor cannot check`, `if requests fail with 401, ${relogin}`, { file, state: login.state }));
   } else {
     results.push(problem('claude-login', `not logged in: ${login.reason.replace(file, shown)}`, relogin, { file, state: login.state }));
   }
