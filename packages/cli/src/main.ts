@@ -6,6 +6,8 @@ import { routeCommand, routeHelp } from './commands/route';
 import { startCommand, startHelp } from './commands/start';
 import { statsCommand, statsHelp } from './commands/stats';
 import { statusCommand, statusHelp } from './commands/status';
+import { reloadCommand, reloadHelp } from './commands/reload';
+import { stopCommand, stopHelp } from './commands/stop';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
@@ -18,6 +20,8 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   status: { run: statusCommand, help: statusHelp },
   stats: { run: statsCommand, help: statsHelp },
   requests: { run: requestsCommand, help: requestsHelp },
+  stop: { run: stopCommand, help: stopHelp },
+  reload: { run: reloadCommand, help: reloadHelp },
 };
 
 const USAGE = `TokenPak: a local proxy for AI coding agents.
