@@ -1,4 +1,4 @@
-import { createLogger, createTokenPak, type Logger, type PluginReport, type ReloadOutcome, type TokenPak } from '@tokenpak/core';
+import { createLogger, createTokenPak, type Logger, type PluginReport } from '@tokenpak/core';
 import { parseArgs } from 'node:util';
 import { guardExit } from '../exit-guard';
 import { ExitCode, type CliIo } from '../io';
@@ -20,10 +20,12 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...configOption, port: { type: 'string' }, host: { type: 'string' } }, strict: true });
   const env = { ...io.env, ...(values.port ? { TOKENPAK_PORT: values.port } : {}), ...(values.host ? { TOKENPAK_HOST: values.host } : {}) };
   let pidFile: string | null = null;
+  let logger: Logger | null = null;
   const guard = guardExit(io.err, () => pidFile && removePidFile(pidFile, process.pid));
+  const signals = watchSignals(() => logger);
   try {
     const config = await loadCliConfig({ ...io, env }, values.config);
-    const logger = createLogger(config.config.log.level, { write: io.err });
+    logger = createLogger(config.config.log.level, { write: io.err });
 
     const record: PidRecord = {
       pid: process.pid,
@@ -78,17 +80,23 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
     }
     guard.phase = 'running';
 
-    const serving = serveUntilStopped(tokenpak, logger, (outcome) => {
-      record.reloads++;
-      record.lastReload = { at: new Date().toISOString(), ok: outcome.ok, generation: outcome.generation, ...(outcome.ok ? {} : { error: outcome.error }) };
-      updatePidFile(file, record);
+    const log = logger;
+    signals.onReload(() => {
+      tokenpak
+        .reload()
+        .then((outcome) => {
+          record.reloads++;
+          record.lastReload = { at: new Date().toISOString(), ok: outcome.ok, generation: outcome.generation, ...(outcome.ok ? {} : { error: outcome.error }) };
+          updatePidFile(file, record);
+        })
+        .catch((error: unknown) => log.warn(`could not record the reload in the pid file: ${(error as Error).message}`));
     });
-    const signal = await serving.stopped;
+    const signal = await signals.stopped;
     logger.info(`${signal}: finishing in-flight requests, then exiting`);
     guard.phase = 'stopping';
     const outcome = await tokenpak.shutdown();
     removePidFile(file, process.pid);
-    serving.release();
+    signals.release();
     guard.release();
     if (outcome.ledgerWorkerStuck) {
       // A thread blocked in a system call cannot be joined, and Node joins threads on every
@@ -100,28 +108,30 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   } catch (error) {
     if (pidFile) removePidFile(pidFile, process.pid);
+    signals.release();
     guard.release();
     throw error;
   }
 }
 
 /**
- * Serves until SIGINT/SIGTERM and resolves with it. SIGHUP reloads, one at a time, reporting
- * each outcome; it stays handled until `release` (a SIGHUP during shutdown is ignored rather
- * than left to its default action, which would end the process mid-drain).
+ * The process's signals while `start` runs. Installed before anything is printed, so a
+ * signal sent as soon as the "listening" line appears is never met by its default action.
+ * SIGINT/SIGTERM resolve `stopped`; SIGHUP calls the reload hook once one is set (before
+ * that, and during shutdown, it is ignored rather than left to its default action, which
+ * would end the process).
  */
-function serveUntilStopped(tokenpak: TokenPak, logger: Logger, reported: (outcome: ReloadOutcome) => void): { stopped: Promise<NodeJS.Signals>; release(): void } {
+function watchSignals(logger: () => Logger | null): { stopped: Promise<NodeJS.Signals>; onReload(reload: () => void): void; release(): void } {
   let stopping = false;
-  const reload = (): void => {
-    if (stopping) return void logger.info('SIGHUP ignored: shutting down');
-    tokenpak
-      .reload()
-      .then(reported)
-      .catch((error: unknown) => logger.warn(`could not record the reload in the pid file: ${(error as Error).message}`));
+  let reloadHook: (() => void) | null = null;
+  const hangup = (): void => {
+    if (stopping || !reloadHook) return void logger()?.info(`SIGHUP ignored: ${stopping ? 'shutting down' : 'still starting'}`);
+    reloadHook();
   };
-  process.on('SIGHUP', reload);
+  process.on('SIGHUP', hangup);
+  let stop: (signal: NodeJS.Signals) => void = () => undefined;
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
+    stop = (signal) => {
       stopping = true;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -130,5 +140,13 @@ function serveUntilStopped(tokenpak: TokenPak, logger: Logger, reported: (outcom
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  return { stopped, release: () => void process.off('SIGHUP', reload) };
+  return {
+    stopped,
+    onReload: (reload) => void (reloadHook = reload),
+    release() {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.off('SIGHUP', hangup);
+    },
+  };
 }
