@@ -1,3 +1,4 @@
+import { ConfigError } from '@tokenpak/core';
 import { parseArgs } from 'node:util';
 import { ExitCode, type CliIo } from '../io';
 import { isTokenPakRunning, readPidFile } from '../pid-file';
@@ -13,7 +14,15 @@ const RELOAD_WAIT_MS = 30_000;
 
 export async function reloadCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...configOption }, strict: true });
-  const instance = await findRunningInstance(io, values.config);
+  let instance: Awaited<ReturnType<typeof findRunningInstance>>;
+  try {
+    instance = await findRunningInstance(io, values.config);
+  } catch (error) {
+    // The running instance would refuse this config too: say what is wrong and leave it alone.
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`tokenpak: ${error.message}\ntokenpak: nothing was reloaded; the running TokenPak keeps its current config\n`);
+    return ExitCode.badConfig;
+  }
   if (!instance.found) {
     io.err(`tokenpak: ${instance.message}\n`);
     return ExitCode.failure;

@@ -21,7 +21,7 @@ const CONTROL_PREFIX = '/tokenpak/';
  * are not its to dispose.
  */
 export class Generation {
-  readonly handler: RequestHandler;
+  private built: RequestHandler | null = null;
   private inFlight = 0;
   private retired = false;
   private disposing: Promise<void> | null = null;
@@ -33,9 +33,20 @@ export class Generation {
     readonly container: DependencyContainer,
     readonly config: ResolvedConfig,
     readonly plugins: readonly PluginReport[],
-  ) {
-    const inner = container.resolve<ProxyServer>(TOKENS.ProxyServer).createHandler();
-    this.handler = {
+  ) {}
+
+  /**
+   * The request handler, built on first use (it validates the bind settings, which only
+   * matter to a generation that serves: `tokenpak plugins` / `route` load without serving).
+   */
+  get handler(): RequestHandler {
+    this.built ??= this.createHandler();
+    return this.built;
+  }
+
+  private createHandler(): RequestHandler {
+    const inner = this.container.resolve<ProxyServer>(TOKENS.ProxyServer).createHandler();
+    return {
       fetch: (request, env) => {
         if (!env.incoming.url?.startsWith(CONTROL_PREFIX)) this.track(env);
         return inner.fetch(request, env);
