@@ -107,6 +107,25 @@ describe('ledger bounds (child process, stalled ledger worker)', () => {
     expect(existsSync(path.join(stateDir, 'tokenpak.pid'))).toBe(false);
   }, 60_000);
 
+  test('the pid file on a stalled path: start warns and serves anyway, SIGTERM still ends the process', async () => {
+    const dir = path.join(temp.dir, 'pid-stall');
+    const stateDir = path.join(dir, 'state');
+    execFileSync('mkdir', ['-p', stateDir]);
+    // Reading it blocks in open() until a writer appears, as a file on a hung mount does.
+    execFileSync('mkfifo', [path.join(stateDir, 'tokenpak.pid')]);
+    const configPath = path.join(dir, 'tokenpak.config.json');
+    writeFileSync(configPath, JSON.stringify({ server: { port: 0, shutdownTimeoutMs: 2000 }, state: { dir: stateDir }, providers: upstreamsAt(upstream.url) }));
+    const cli = await startCli(['--config', configPath], { cwd: dir, env: { HOME: dir } });
+    running.push(cli);
+    const exited = new Promise<Exit>((resolve) => cli.child.once('exit', (code, signal) => resolve({ code, signal })));
+    expect(cli.stderr()).toMatch(/could not write the pid file .*did not finish within 2000 ms/);
+    const client = new Anthropic({ apiKey: 'sk-ant-api03-pid-stall', baseURL: cli.url, maxRetries: 0 });
+    expect((await client.messages.create({ model: 'claude-mock-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })).type).toBe('message');
+    cli.child.kill('SIGTERM');
+    const exit = await within(exited, 15_000, 'the process to exit after SIGTERM');
+    expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+  }, 60_000);
+
   test('worker open but not answering: each query gives up after ~2 s with 503, proxying goes on, SIGTERM exits 0', async () => {
     const { cli, exited } = await start('queries');
     const askedAt = Date.now();

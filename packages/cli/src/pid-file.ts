@@ -1,4 +1,5 @@
-import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** `<state.dir>/tokenpak.pid` (ARCHITECTURE §7): who is running on this state dir, and where. */
@@ -34,6 +35,21 @@ export function readPidFile(file: string): PidRecord | null {
   } catch {
     return null;
   }
+  return parsePidRecord(text);
+}
+
+/** `readPidFile` off the event loop (a stalled `state.dir` then blocks a pool thread, not the proxy). */
+export async function readPidFileAsync(file: string): Promise<PidRecord | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  return parsePidRecord(text);
+}
+
+function parsePidRecord(text: string): PidRecord | null {
   try {
     const record = JSON.parse(text) as Partial<PidRecord>;
     return typeof record.pid === 'number' && Number.isInteger(record.pid) && record.pid > 0 ? (record as PidRecord) : null;
@@ -70,41 +86,41 @@ export type PidClaim = { claimed: true; replacedStale: PidRecord | null } | { cl
  * starts racing on one state dir cannot both win. A stale file (its process gone, or
  * unreadable) is replaced once.
  */
-export function claimPidFile(file: string, record: PidRecord): PidClaim {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+export async function claimPidFile(file: string, record: PidRecord): Promise<PidClaim> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   let replacedStale: PidRecord | null = null;
   for (let attempt = 0; attempt < 2; attempt++) {
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
     try {
-      linkSync(temp, file);
+      await link(temp, file);
       return { claimed: true, replacedStale };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     } finally {
-      unlinkSync(temp);
+      await unlink(temp);
     }
-    const holder = readPidFile(file);
+    const holder = await readPidFileAsync(file);
     if (holder && holder.pid !== process.pid && isTokenPakRunning(holder.pid)) return { claimed: false, running: holder };
     replacedStale = holder;
     try {
-      unlinkSync(file);
+      await unlink(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
   // Another start replaced the stale file between our unlink and link: it won.
-  const winner = readPidFile(file);
+  const winner = await readPidFileAsync(file);
   if (winner) return { claimed: false, running: winner };
   throw new Error(`could not create ${file}`);
 }
 
 /** Rewrites the pid file atomically (temp file + rename), if it is still ours. */
-export function updatePidFile(file: string, record: PidRecord): void {
-  if (readPidFile(file)?.pid !== record.pid) return;
+export async function updatePidFile(file: string, record: PidRecord): Promise<void> {
+  if ((await readPidFileAsync(file))?.pid !== record.pid) return;
   const temp = `${file}.${record.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, file);
 }
 
 /** Removes the pid file if it names `pid` (never another instance's). Synchronous: runs from exit paths. */
