@@ -83,6 +83,15 @@ describe('reload (in-process)', () => {
     expect(newUpstream.requests).toHaveLength(1);
   });
 
+  test('keys a reload cannot apply are named in the log; the rest of the new config applies', async () => {
+    rewriteConfig(proxy, (config) => ({ ...config, providers: upstreamsAt(newUpstream.url), ledger: { retentionDays: 7 } }));
+    expect(await within(proxy.tokenpak.reload(), 15_000, 'the reload')).toMatchObject({ ok: true, restartNeeded: ['ledger'] });
+    expect(proxy.logs.join('')).toMatch(/only applied at the next start: ledger/);
+    const client = new Anthropic({ apiKey: 'sk-ant-api03-reload-client', baseURL: proxy.url, maxRetries: 0 });
+    await client.messages.create({ model: 'claude-mock-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    expect(newUpstream.requests).toHaveLength(1);
+  });
+
   test('the replaced generation is disposed once its last request ends: its plugins are unloaded', async () => {
     const first = proxy.tokenpak.container;
     const bridgeBefore = proxy.tokenpak.bridge;

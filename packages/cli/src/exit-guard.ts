@@ -19,12 +19,13 @@ export interface ExitGuard {
  */
 export function guardExit(write: (text: string) => void, cleanup: () => void): ExitGuard {
   const fail = (reason: string): never => {
-    write(`tokenpak: ${redactText(reason)}\n`);
     try {
+      write(`tokenpak: ${redactText(reason)}\n`);
       cleanup();
-    } finally {
-      process.exit(1);
+    } catch {
+      // stderr closed or the state dir gone: still exit 1 below
     }
+    process.exit(1);
   };
   const onBeforeExit = (): void => {
     const doing = { starting: 'while starting', running: 'while serving', stopping: 'before shutdown finished' }[guard.phase];
