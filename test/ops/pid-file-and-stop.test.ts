@@ -55,6 +55,7 @@ describe('pid file and tokenpak stop (child processes)', () => {
     expect(second.stderr).toContain(`pid ${first.child.pid}`);
     expect(second.stderr).toContain(first.url);
     expect(second.stdout).not.toContain('listening on');
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
     // The refused start left the first one's file alone, and the first one still serves.
     expect(JSON.parse(readFileSync(pidFile, 'utf8'))).toMatchObject({ pid: first.child.pid });
     expect((await rawRequest(`${first.url}/tokenpak/health`)).status).toBe(200);

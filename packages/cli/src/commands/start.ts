@@ -125,9 +125,11 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   } catch (error) {
     if (pidFile && !stateDirBlocked) removePidFile(pidFile, process.pid);
+    throw error;
+  } finally {
+    // Every return and throw above is an exit `main` reports itself.
     signals.release();
     guard.release();
-    throw error;
   }
 }
 
