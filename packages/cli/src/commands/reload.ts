@@ -2,7 +2,8 @@ import { ConfigError } from '@tokenpak/core';
 import { parseArgs } from 'node:util';
 import { ExitCode, type CliIo } from '../io';
 import { isTokenPakRunning, readPidFile } from '../pid-file';
-import { configOption, findRunningInstance, waitFor } from './running-instance';
+import { findRunningInstance, waitFor } from './running-instance';
+import { configOption } from './shared-options';
 
 export const reloadHelp = `tokenpak reload [--config <file>]
   Make the running TokenPak (found through <state.dir>/tokenpak.pid) re-read its config and

@@ -1,8 +1,6 @@
 import type { CliIo } from '../io';
 import { isTokenPakRunning, pidFileIn, readPidFile, removePidFile, type PidRecord } from '../pid-file';
-import { configOption, loadCliConfig } from './shared-options';
-
-export { configOption };
+import { loadCliConfig } from './shared-options';
 
 /** The TokenPak running on the config's state dir, found through `<state.dir>/tokenpak.pid`. */
 export type RunningInstance = { found: true; record: PidRecord; file: string } | { found: false; message: string };

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, type CliIo } from '../io';
 import { isTokenPakRunning } from '../pid-file';
-import { configOption, findRunningInstance, waitFor } from './running-instance';
+import { findRunningInstance, waitFor } from './running-instance';
+import { configOption } from './shared-options';
 
 export const stopHelp = `tokenpak stop [--config <file>]
   Stop the TokenPak running on this config's state dir (found through <state.dir>/tokenpak.pid):
