@@ -2,12 +2,9 @@ import { createLogger, createTokenPak, type Logger, type PluginReport } from '@t
 import { parseArgs } from 'node:util';
 import { guardExit } from '../exit-guard';
 import { ExitCode, type CliIo } from '../io';
-import { claimPidFile, pidFileIn, removePidFile, updatePidFile, type PidRecord } from '../pid-file';
-import { settleWithin } from '../settle-within';
+import { InstanceFile } from '../instance-file';
+import { pidFileIn, type PidRecord } from '../pid-file';
 import { configOption, loadCliConfig } from './shared-options';
-
-/** How long pid file work on `state.dir` may take before TokenPak runs without it (the ledger's bound, ARCHITECTURE §7). */
-const STATE_DIR_BOUND_MS = 2000;
 
 export const startHelp = `tokenpak start [--config <file>] [--port <n>] [--host <addr>]
   Start the proxy (default 127.0.0.1:8766) and write <state.dir>/tokenpak.pid; refuses to start
@@ -23,11 +20,9 @@ export function describePlugin(report: PluginReport): string {
 export async function startCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...configOption, port: { type: 'string' }, host: { type: 'string' } }, strict: true });
   const env = { ...io.env, ...(values.port ? { TOKENPAK_PORT: values.port } : {}), ...(values.host ? { TOKENPAK_HOST: values.host } : {}) };
-  let pidFile: string | null = null;
-  /** Set when a pid file operation did not finish in time: `state.dir` is stalled (a pool thread is blocked in it). */
-  let stateDirBlocked = false;
+  let instanceFile: InstanceFile | null = null;
   let logger: Logger | null = null;
-  const guard = guardExit(io.err, () => pidFile && !stateDirBlocked && removePidFile(pidFile, process.pid));
+  const guard = guardExit(io.err, () => instanceFile?.remove());
   const signals = watchSignals(() => logger);
   try {
     const config = await loadCliConfig({ ...io, env }, values.config);
@@ -44,37 +39,24 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
       reloads: 0,
       lastReload: null,
     };
-    const file = pidFileIn(config.config.state.dir);
-    const log = logger;
-    /** Pid file work is bounded: a stalled `state.dir` costs the pid file, never the proxy. */
-    const pidFileStep = async <T>(what: string, step: Promise<T>): Promise<T | null> => {
-      const settled = await settleWithin(step, STATE_DIR_BOUND_MS);
-      if (settled.state === 'fulfilled') return settled.value;
-      if (settled.state === 'timeout') stateDirBlocked = true;
-      const why = settled.state === 'timeout' ? `it did not finish within ${STATE_DIR_BOUND_MS} ms (is state.dir on a slow or stalled filesystem?)` : (settled.error as Error).message;
-      log.warn(`could not ${what} ${file}: ${why}; tokenpak stop/reload cannot find this instance`);
-      return null;
-    };
-    const claim = await pidFileStep('write the pid file', claimPidFile(file, record));
-    if (claim && !claim.claimed) {
-      const { running } = claim;
+    const pidFile = new InstanceFile(pidFileIn(config.config.state.dir), record, logger);
+    instanceFile = pidFile;
+    const claim = await pidFile.claim();
+    if (claim.kind === 'running') {
+      const { holder } = claim;
       io.err(
-        `tokenpak: TokenPak is already running on ${config.config.state.dir} (pid ${running.pid}${running.url ? `, ${running.url}` : ', starting'}, since ${running.startedAt}); stop it with: tokenpak stop${values.config ? ` --config ${values.config}` : ''}\n`,
+        `tokenpak: TokenPak is already running on ${config.config.state.dir} (pid ${holder.pid}${holder.url ? `, ${holder.url}` : ', starting'}, since ${holder.startedAt}); stop it with: tokenpak stop${values.config ? ` --config ${values.config}` : ''}\n`,
       );
       return ExitCode.failure;
     }
-    if (claim) pidFile = file;
-    if (claim?.replacedStale) logger.info(`replaced a stale pid file (pid ${claim.replacedStale.pid} is not running)`);
-    const recordInPidFile = async (): Promise<void> => {
-      if (pidFile && !stateDirBlocked) await pidFileStep('update the pid file', updatePidFile(file, record));
-    };
+    if (claim.kind === 'claimed' && claim.replacedStale) logger.info(`replaced a stale pid file (pid ${claim.replacedStale.pid} is not running)`);
 
     // Reload: same config sources as now (file or search, cwd, env with --port/--host applied).
     const tokenpak = await createTokenPak({ config, logger, configPath: values.config, cwd: io.cwd, env });
     const address = await tokenpak.listen();
     Object.assign(record, { url: address.url, host: address.host, port: address.port });
     // Complete before the "listening" line, so whoever waits for that line finds the URL in the file.
-    await recordInPidFile();
+    await pidFile.update();
 
     io.out(
       [
@@ -104,18 +86,17 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
       void tokenpak.reload().then((outcome) => {
         record.reloads++;
         record.lastReload = { at: new Date().toISOString(), ok: outcome.ok, generation: outcome.generation, ...(outcome.ok ? {} : { error: outcome.error }) };
-        return recordInPidFile();
+        return pidFile.update();
       });
     });
     const signal = await signals.stopped;
     logger.info(`${signal}: finishing in-flight requests, then exiting`);
     guard.phase = 'stopping';
     const outcome = await tokenpak.shutdown();
-    // A synchronous unlink on a stalled state.dir would hang here; the next start replaces the stale file.
-    if (pidFile && !stateDirBlocked) removePidFile(file, process.pid);
+    pidFile.remove();
     signals.release();
     guard.release();
-    if (outcome.ledgerWorkerStuck || stateDirBlocked) {
+    if (outcome.ledgerWorkerStuck || pidFile.blocked) {
       // A thread blocked in a system call cannot be joined, and Node joins its threads on every
       // normal exit: end the way the signal asked for (its default action), now that the
       // requests are finished.
@@ -124,7 +105,7 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
     }
     return ExitCode.ok;
   } catch (error) {
-    if (pidFile && !stateDirBlocked) removePidFile(pidFile, process.pid);
+    instanceFile?.remove();
     throw error;
   } finally {
     // Every return and throw above is an exit `main` reports itself.
