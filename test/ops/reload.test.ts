@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
 import { anthropicSse } from '../support/canned-responses';
+import { ledgerRows, waitForLedgerRows } from '../support/ledger-helpers';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream';
 import { startProxy, upstreamsAt, type RunningProxy } from '../support/proxy-harness';
 import { createLatch, holdingSseHandler, streamRequest, within } from '../support/stream-helpers';
@@ -57,6 +58,18 @@ describe('reload (in-process)', () => {
       expect(done.complete).toBe(true);
       expect(done.body.toString('utf8')).toBe(events.join(''));
       expect(proxy.logs.join('')).toMatch(/reloaded: generation 2/);
+
+      // One ledger (shared by both generations): a row for each, naming the upstream each went to.
+      const streamId = String(stream.headers['x-tokenpak-request-id']);
+      const rows = await waitForLedgerRows(proxy.url, [streamId], 10_000);
+      expect(rows.get(streamId)?.upstream).toBe(new URL(oldUpstream.url).origin);
+      const deadline = Date.now() + 10_000;
+      let all = await ledgerRows(proxy.url);
+      while (all.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        all = await ledgerRows(proxy.url);
+      }
+      expect(all.map((row) => row.upstream).sort()).toEqual([new URL(oldUpstream.url).origin, new URL(newUpstream.url).origin].sort());
     } finally {
       latch.open();
       stream.destroy();
