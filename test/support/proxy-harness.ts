@@ -37,9 +37,11 @@ export async function startProxy(config: TokenPakConfigInput = {}, env: NodeJS.P
     log: { level: 'debug', ...config.log },
   };
   writeFileSync(configPath, JSON.stringify(full, null, 2));
-  const resolved = await loadConfig({ configPath, env: { HOME: temp.dir, ...env } });
+  const loadOptions = { configPath, env: { HOME: temp.dir, ...env } };
+  const resolved = await loadConfig(loadOptions);
   const logs: string[] = [];
-  const tokenpak = await createTokenPak({ config: resolved, logger: createLogger(resolved.config.log.level, { write: (line) => void logs.push(line) }) });
+  // The load options go along so `tokenpak.reload()` re-reads the same file.
+  const tokenpak = await createTokenPak({ ...loadOptions, config: resolved, logger: createLogger(resolved.config.log.level, { write: (line) => void logs.push(line) }) });
   const address = await tokenpak.listen();
   return {
     url: address.url,

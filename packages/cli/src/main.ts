@@ -9,6 +9,8 @@ import { routeCommand, routeHelp } from './commands/route';
 import { startCommand, startHelp } from './commands/start';
 import { statsCommand, statsHelp } from './commands/stats';
 import { statusCommand, statusHelp } from './commands/status';
+import { reloadCommand, reloadHelp } from './commands/reload';
+import { stopCommand, stopHelp } from './commands/stop';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
@@ -24,6 +26,8 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   integrate: { run: integrateCommand, help: integrateHelp },
   doctor: { run: doctorCommand, help: doctorHelp },
   run: { run: runCommand, help: runHelp },
+  stop: { run: stopCommand, help: stopHelp },
+  reload: { run: reloadCommand, help: reloadHelp },
 };
 
 const USAGE = `TokenPak: a local proxy for AI coding agents.

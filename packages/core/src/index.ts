@@ -6,7 +6,7 @@ import 'reflect-metadata';
 
 export * from './plugin-api';
 
-export { createTokenPak, defaultBuiltinPluginsDir, coreVersion, type TokenPak, type TokenPakOptions } from './tokenpak';
+export { createTokenPak, defaultBuiltinPluginsDir, coreVersion, type TokenPak, type TokenPakOptions, type ReloadOutcome, type ShutdownOutcome } from './tokenpak';
 export { createContainer, TOKENS, type ContainerOptions } from './container';
 export type { RuntimeOptions } from './runtime-options';
 
@@ -34,7 +34,7 @@ export { Provider, ROUTE_CLASSES, type RouteDecision, type RouteClass, type Back
 export { ProxyServer, type ListeningAddress } from './server/proxy-server';
 export { statusSnapshot } from './server/control-routes';
 export { HeaderName } from './http/header-names';
-export { createLogger, type LogLevel, type LogSink } from './log/logger';
+export { createLogger, type Logger, type LogLevel, type LogSink } from './log/logger';
 export { redactText, redactHeaderValue, redactObject } from './log/redact';
 
 export { LedgerRecorder } from './ledger/ledger-recorder';

@@ -8,8 +8,11 @@ import type { LedgerFeed } from './ledger-feed';
 import type { LedgerAnswer, LedgerQuery } from './ledger-protocol';
 import type { LedgerEntry } from './ledger-row';
 import { ledgerFileIn, rowValues, type RowValues } from './ledger-store';
+import { LedgerUnavailableError } from './ledger-unavailable-error';
 import { LedgerWorkerClient } from './ledger-worker-client';
 import { RequestMeter } from './request-meter';
+
+export { LedgerUnavailableError } from './ledger-unavailable-error';
 
 /**
  * A batch this large is sent at once instead of waiting for the timer. Kept small on
@@ -22,6 +25,25 @@ const MAX_BATCH = 64;
 const MAX_CACHED_REASON_LISTS = 1024;
 /** Entries kept while the worker is starting; beyond this the oldest are dropped. */
 const MAX_WAITING = 20_000;
+/**
+ * Bound on the worker's start and on each query (ARCHITECTURE §7). Past it the ledger is
+ * reported unavailable instead of being waited for: a `state.dir` on a stalled filesystem
+ * must not hang the endpoints or shutdown.
+ */
+export const LEDGER_BOUND_MS = 2000;
+
+/** The ledger's state as `/tokenpak/status` reports it. */
+export interface LedgerStatus {
+  /** `unavailable`: the worker has not opened the file within the start bound (it may still). */
+  state: 'closed' | 'starting' | 'open' | 'unavailable' | 'off';
+  file: string;
+  /** Rows held in memory, waiting for the worker (at most 20000). */
+  queued: number;
+  /** Rows that will never be written (queue overflow while unavailable, or still queued at shutdown). */
+  dropped: number;
+  /** Why the ledger is off or unavailable, or the last query that timed out. */
+  lastError: string | null;
+}
 
 export class LedgerOffError extends Error {
   override readonly name = 'LedgerOffError';
@@ -39,10 +61,14 @@ export class LedgerRecorder {
   readonly file: string;
   private readonly logger: Logger;
   private worker: LedgerWorkerClient | null = null;
-  private state: 'closed' | 'starting' | 'open' | 'off' = 'closed';
+  private state: LedgerStatus['state'] = 'closed';
   private pending: RowValues[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private writeFailures = 0;
+  private dropped = 0;
+  private lastError: string | null = null;
+  private startTimer: NodeJS.Timeout | null = null;
+  private workerStuck = false;
   private readonly readyWaiters: Array<() => void> = [];
   private readonly storedReasonsByKey = new Map<string, string>();
 
@@ -62,6 +88,15 @@ export class LedgerRecorder {
     return this.state !== 'off';
   }
 
+  /** True after `close()` when the worker thread could not be stopped (blocked in the filesystem). */
+  get stuck(): boolean {
+    return this.workerStuck;
+  }
+
+  snapshot(): LedgerStatus {
+    return { state: this.state, file: this.file, queued: this.pending.length, dropped: this.dropped, lastError: this.lastError };
+  }
+
   /** Starts the writer thread (which opens and migrates the file). Idempotent; the proxy calls it when it starts listening. */
   open(): void {
     if (this.state !== 'closed') return;
@@ -71,7 +106,10 @@ export class LedgerRecorder {
       { file: this.file, retentionDays: ledger.retentionDays },
       {
         ready: () => {
+          if (this.state === 'unavailable') this.logger.info(`the request ledger is available again (${this.file})`);
+          this.clearStartTimer();
           this.state = 'open';
+          this.lastError = null;
           this.readyWaiters.splice(0).forEach((wake) => wake());
           this.flush();
         },
@@ -86,10 +124,20 @@ export class LedgerRecorder {
         },
         warning: (message) => this.logger.warn(message),
         exited: () => {
-          if (this.state === 'open' || this.state === 'starting') this.turnOff('the ledger worker stopped');
+          if (this.state === 'open' || this.state === 'starting' || this.state === 'unavailable') this.turnOff('the ledger worker stopped');
         },
       },
     );
+    this.startTimer = setTimeout(() => {
+      this.startTimer = null;
+      if (this.state !== 'starting') return;
+      this.state = 'unavailable';
+      this.lastError = `the ledger worker has not opened ${this.file} within ${LEDGER_BOUND_MS} ms`;
+      this.readyWaiters.splice(0).forEach((wake) => wake());
+      this.logger.warn(
+        `the request ledger is unavailable: ${this.lastError} (is state.dir on a slow or stalled filesystem?). Requests are still proxied; their rows wait in memory (up to ${MAX_WAITING}) until it opens.`,
+      );
+    }, LEDGER_BOUND_MS).unref();
   }
 
   /** A meter for a new request, or null when the ledger is off (then nothing is measured at all). */
@@ -114,7 +162,7 @@ export class LedgerRecorder {
     this.flushTimer = null;
     if (this.pending.length === 0) return;
     if (this.state !== 'open' || !this.worker) {
-      if (this.pending.length > MAX_WAITING) this.pending.splice(0, this.pending.length - MAX_WAITING);
+      if (this.pending.length > MAX_WAITING) this.dropped += this.pending.splice(0, this.pending.length - MAX_WAITING).length;
       return; // sent once the worker is ready
     }
     const batch = this.pending;
@@ -122,23 +170,57 @@ export class LedgerRecorder {
     this.worker.insert(batch, this.feed.subscribers > 0);
   }
 
-  /** Runs a query on the writer thread (never on the event loop). Rejects with LedgerOffError when the ledger is off. */
+  /**
+   * Runs a query on the writer thread (never on the event loop). Rejects with LedgerOffError
+   * when the ledger is off, and with LedgerUnavailableError when the worker has not opened
+   * the file within the start bound or the query takes longer than LEDGER_BOUND_MS.
+   */
   async query<Q extends LedgerQuery>(query: Q): Promise<LedgerAnswer<Q>> {
     this.open();
     if (this.state === 'starting') await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+    if (this.state === 'unavailable') throw new LedgerUnavailableError(`the request ledger is unavailable: ${this.lastError ?? 'its worker is not ready'}`);
     if (this.state !== 'open' || !this.worker) throw new LedgerOffError('the request ledger is off');
-    return this.worker.query(query);
+    try {
+      return await this.worker.query(query, LEDGER_BOUND_MS);
+    } catch (error) {
+      if (error instanceof LedgerUnavailableError) this.lastError = error.message;
+      throw error;
+    }
   }
 
-  /** Shutdown: sends what is queued, lets the worker write it, and closes the file. */
+  /** Throws LedgerUnavailableError / LedgerOffError when a query would; for endpoints that only subscribe. */
+  assertAvailable(): void {
+    if (this.state === 'off') throw new LedgerOffError('the request ledger is off');
+    if (this.state === 'unavailable') throw new LedgerUnavailableError(`the request ledger is unavailable: ${this.lastError ?? 'its worker is not ready'}`);
+  }
+
+  /**
+   * Shutdown: sends what is queued, lets the worker write it, and closes the file. Bounded:
+   * a worker still starting gets what is left of the start bound, then is terminated and
+   * its queued rows are counted as dropped (and logged).
+   */
   async close(): Promise<void> {
     if (!this.worker) return;
     if (this.state === 'starting') await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+    this.clearStartTimer();
     this.flush();
     const worker = this.worker;
     this.worker = null;
-    if (this.state === 'open') this.state = 'closed';
-    await worker.close();
+    if (this.pending.length > 0) {
+      this.dropped += this.pending.length;
+      this.logger.warn(`${this.pending.length} ledger row(s) not written: the request ledger was unavailable`);
+      this.pending = [];
+    }
+    if (this.state === 'open' || this.state === 'unavailable') this.state = 'closed';
+    if ((await worker.close()) === 'stuck') {
+      this.workerStuck = true;
+      this.logger.warn(`the ledger worker is blocked in the filesystem (${this.file}) and cannot be stopped`);
+    }
+  }
+
+  private clearStartTimer(): void {
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer = null;
   }
 
   /**
@@ -158,7 +240,9 @@ export class LedgerRecorder {
   }
 
   private turnOff(reason: string): void {
+    this.clearStartTimer();
     this.state = 'off';
+    this.lastError = reason;
     this.pending = [];
     this.readyWaiters.splice(0).forEach((wake) => wake());
     this.logger.error(`the request ledger is off: ${reason}`);

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { FromLedgerWorker, LedgerAnswer, LedgerQuery, LedgerWorkerSettings, ToLedgerWorker } from './ledger-protocol';
 import type { LedgerRow } from './ledger-row';
 import type { RowValues } from './ledger-store';
+import { LedgerUnavailableError } from './ledger-unavailable-error';
 
 export interface LedgerWorkerEvents {
   ready(): void;
@@ -15,6 +16,15 @@ export interface LedgerWorkerEvents {
 
 /** How long shutdown waits for the worker to write its last batch and close the file. */
 const CLOSE_TIMEOUT_MS = 5000;
+/**
+ * How long shutdown waits for `terminate()`. A worker blocked in a system call (a `mkdir` or
+ * `open` on a stalled network filesystem) cannot be interrupted, and its `terminate()`
+ * never settles: past this bound it is reported as stuck instead of awaited.
+ */
+const TERMINATE_WAIT_MS = 1000;
+
+/** How `close()` ended: the thread is gone, or it is blocked where it cannot be stopped. */
+export type WorkerCloseOutcome = 'stopped' | 'stuck';
 
 /**
  * The worker's source is `ledger-worker.js` next to this file when built; under ts-jest
@@ -35,6 +45,8 @@ export class LedgerWorkerClient {
   private nextQueryId = 1;
   private readonly waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   private readonly exited: Promise<void>;
+  /** The worker said `ready` (the file is open); until then it cannot take a `close` message. */
+  private opened = false;
 
   constructor(settings: LedgerWorkerSettings, events: LedgerWorkerEvents) {
     const script = workerScript();
@@ -44,6 +56,7 @@ export class LedgerWorkerClient {
     this.worker.on('message', (message: FromLedgerWorker) => {
       switch (message.kind) {
         case 'ready':
+          this.opened = true;
           return events.ready();
         case 'open-failed':
           return events.openFailed(message.message);
@@ -76,21 +89,51 @@ export class LedgerWorkerClient {
     this.post({ kind: 'insert', rows, echo });
   }
 
-  query<Q extends LedgerQuery>(query: Q): Promise<LedgerAnswer<Q>> {
+  /**
+   * Runs a query on the worker. Rejects with `LedgerUnavailableError` when no answer came
+   * within `timeoutMs` (the late answer, if any, is ignored).
+   */
+  query<Q extends LedgerQuery>(query: Q, timeoutMs: number): Promise<LedgerAnswer<Q>> {
     const id = this.nextQueryId++;
     return new Promise<LedgerAnswer<Q>>((resolve, reject) => {
-      this.waiting.set(id, { resolve: (value) => resolve(value as LedgerAnswer<Q>), reject });
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new LedgerUnavailableError(`the request ledger did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (): void => clearTimeout(timer);
+      this.waiting.set(id, {
+        resolve: (value) => {
+          done();
+          resolve(value as LedgerAnswer<Q>);
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      });
       this.post({ kind: 'query', id, query });
     });
   }
 
-  /** Writes what it has, closes the file, and stops (forcefully after a timeout). */
-  async close(): Promise<void> {
-    // Keep the process alive until the last batch is on disk.
-    this.worker.ref();
-    this.post({ kind: 'close' });
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());
-    if ((await Promise.race([this.exited.then(() => 'exited' as const), timeout])) === 'timeout') await this.worker.terminate();
+  /**
+   * Writes what it has, closes the file, and stops (forcefully after a timeout). A worker
+   * that never opened the file is terminated at once. Resolves with `stuck` when the
+   * thread could not be stopped (then it is left unreferenced, see TERMINATE_WAIT_MS).
+   */
+  async close(): Promise<WorkerCloseOutcome> {
+    if (this.opened) {
+      // Keep the process alive until the last batch is on disk.
+      this.worker.ref();
+      this.post({ kind: 'close' });
+      if ((await settlesWithin(this.exited, CLOSE_TIMEOUT_MS)) === 'settled') return 'stopped';
+    }
+    const terminated = this.worker.terminate().then(
+      () => undefined,
+      () => undefined,
+    );
+    if ((await settlesWithin(Promise.race([terminated, this.exited]), TERMINATE_WAIT_MS)) === 'settled') return 'stopped';
+    this.worker.unref();
+    return 'stuck';
   }
 
   private post(message: ToLedgerWorker): void {
@@ -103,4 +146,10 @@ export class LedgerWorkerClient {
     this.waiting.delete(id);
     action(waiter);
   }
+}
+
+function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<'settled' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  return Promise.race([promise.then(() => 'settled' as const), timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { CompanionStatus } from '../backends/companion/companion-status';
+import type { LedgerRecorder } from '../ledger/ledger-recorder';
 import type { PluginHost } from '../plugins/plugin-host';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import { explainRoute, type RouteQuery } from '../routing/explain-route';
@@ -19,6 +20,8 @@ export interface ControlDeps {
   maxInspectBytes: number;
   /** The Claude companion's counters and CLI version. */
   companion: CompanionStatus;
+  /** The request ledger's state (open / unavailable / off, rows queued and dropped). */
+  ledger: LedgerRecorder;
 }
 
 /** How long `/status` waits for the first `claude --version` probe before answering without it. */
@@ -55,7 +58,7 @@ export function controlRoutes(deps: ControlDeps): Hono<TokenPakEnv> {
   return routes;
 }
 
-export function statusSnapshot(deps: Pick<ControlDeps, 'runtime' | 'stats' | 'plugins' | 'providers'> & Partial<Pick<ControlDeps, 'companion'>>) {
+export function statusSnapshot(deps: Pick<ControlDeps, 'runtime' | 'stats' | 'plugins' | 'providers'> & Partial<{ companion: CompanionStatus; ledger: Pick<LedgerRecorder, 'snapshot'> }>) {
   const { stats } = deps;
   return {
     name: 'tokenpak',
@@ -69,6 +72,7 @@ export function statusSnapshot(deps: Pick<ControlDeps, 'runtime' | 'stats' | 'pl
       return { name, upstream: upstream ? new URL(upstream).origin + new URL(upstream).pathname.replace(/\/$/, '') : null };
     }),
     ...(deps.companion ? { companion: deps.companion.snapshot() } : {}),
+    ...(deps.ledger ? { ledger: deps.ledger.snapshot() } : {}),
   };
 }
 

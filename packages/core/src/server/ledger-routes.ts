@@ -2,8 +2,10 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import type { ServerResponse } from 'node:http';
 import type { LedgerFeed } from '../ledger/ledger-feed';
-import { LedgerOffError, type LedgerRecorder } from '../ledger/ledger-recorder';
+import { LedgerOffError, LedgerUnavailableError, type LedgerRecorder } from '../ledger/ledger-recorder';
 import { rowToJson, type LedgerRow } from '../ledger/ledger-row';
+import { HeaderName } from '../http/header-names';
+import { apiErrorBody, apiShapeFor } from './api-errors';
 import type { TokenPakEnv } from './hono-env';
 import { cursorFrom, groupKeyFrom, limitFrom, QueryParamError, rowFilterFrom } from './ledger-query-params';
 
@@ -21,7 +23,12 @@ const CATCH_UP_ROWS = 1000;
 
 const OFF_MESSAGE = 'the request ledger is off (ledger.enabled is false, or its file could not be opened; see the proxy log)';
 
-const jsonError = (c: Context<TokenPakEnv>, status: 400 | 503, message: string) => c.json({ error: { type: status === 400 ? 'invalid_request_error' : 'ledger_off', message } }, status);
+/** A proxy-made error in the caller's shape (api-errors.ts), `type` kept stable for scripts: `ledger_off` / `ledger_unavailable`. */
+const jsonError = (c: Context<TokenPakEnv>, status: 400 | 503, message: string, type?: string) =>
+  c.body(apiErrorBody(apiShapeFor(c.req.path, c.req.raw.headers), { status, message, ...(type ? { type } : {}) }), status, {
+    [HeaderName.contentType]: 'application/json',
+    [HeaderName.tokenpakError]: '1',
+  });
 
 /**
  * `GET /tokenpak/requests`, `GET /tokenpak/stats`, `GET /tokenpak/events` (ARCHITECTURE §5:
@@ -43,7 +50,7 @@ export function ledgerRoutes(deps: LedgerRouteDeps): Hono<TokenPakEnv> {
   }));
 
   routes.get('/events', answerBadQueries(async (c) => {
-    if (!deps.ledger.enabled) throw new LedgerOffError('the request ledger is off');
+    deps.ledger.assertAvailable();
     const after = cursorFrom('after', c.req.header('last-event-id') ?? c.req.query('after'));
     const { outgoing } = c.env;
     // Live rows that arrive while the catch-up query runs wait here, then go out in order without repeats.
@@ -83,14 +90,15 @@ export function ledgerRoutes(deps: LedgerRouteDeps): Hono<TokenPakEnv> {
   return routes;
 }
 
-/** A malformed query parameter is the caller's mistake (400); a ledger that is off is a 503. */
+/** A malformed query parameter is the caller's mistake (400); a ledger that is off or unavailable (§7: bounded to 2 s) is a 503. */
 function answerBadQueries(handler: (c: Context<TokenPakEnv>) => Promise<Response>): (c: Context<TokenPakEnv>) => Promise<Response> {
   return async (c) => {
     try {
       return await handler(c);
     } catch (error) {
       if (error instanceof QueryParamError) return jsonError(c, 400, error.message);
-      if (error instanceof LedgerOffError) return jsonError(c, 503, OFF_MESSAGE);
+      if (error instanceof LedgerOffError) return jsonError(c, 503, OFF_MESSAGE, 'ledger_off');
+      if (error instanceof LedgerUnavailableError) return jsonError(c, 503, `${error.message}; requests are still proxied (see tokenpak status)`, 'ledger_unavailable');
       throw error;
     }
   };

@@ -1,4 +1,4 @@
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -21,6 +21,7 @@ import type { RuntimeOptions } from '../runtime-options';
 import { TOKENS } from '../tokens';
 import { createApp } from './create-app';
 import { createRequestGuard, isLoopbackHost } from './loopback-guard';
+import type { RequestHandler } from './request-handler';
 import type { ServerStats } from './server-stats';
 
 export interface ListeningAddress {
@@ -35,6 +36,8 @@ export interface ListeningAddress {
 export class ProxyServer {
   private server: Server | null = null;
   private closing: Promise<void> | null = null;
+  /** The current generation's handler (reload swaps it, see `serve`). */
+  private handler: RequestHandler | null = null;
 
   constructor(
     @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
@@ -53,7 +56,8 @@ export class ProxyServer {
     @inject(TOKENS.LedgerFeed) private readonly ledgerFeed: LedgerFeed,
   ) {}
 
-  async listen(): Promise<ListeningAddress> {
+  /** This container's app and upgrade handler: what `listen` serves, and what a reload generation hands to `serve`. */
+  createHandler(): RequestHandler {
     const { server: serverConfig, routing, log } = this.resolved.config;
     if (!isLoopbackHost(serverConfig.host) && !serverConfig.authToken) {
       throw new ConfigError(this.resolved.source ?? 'environment', [
@@ -76,16 +80,36 @@ export class ProxyServer {
       feed: this.ledgerFeed,
       guard,
     });
+    const checkUpgrade = createRequestGuard(guard);
+    return {
+      fetch: (request, env) => app.fetch(request, env),
+      upgrade: (incoming, socket, head) => this.upgrades.handle(incoming, socket, head, checkUpgrade),
+    };
+  }
+
+  /** Makes `handler` serve every request that arrives from now on (reload); requests already in flight keep theirs. */
+  serve(handler: RequestHandler): void {
+    this.handler = handler;
+  }
+
+  /** Binds and serves `handler` (default: this container's own, see `createHandler`). */
+  async listen(handler: RequestHandler = this.createHandler()): Promise<ListeningAddress> {
+    const { server: serverConfig } = this.resolved.config;
+    this.handler = handler;
     // Open the ledger now, so a file problem is reported at start rather than at the first request.
     this.ledger.open();
-    const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false, autoCleanupIncoming: false }) as Server;
+    const server = createAdaptorServer({
+      // A node:http server (no HTTP/2 option is passed), so the bindings are always HttpBindings.
+      fetch: (request: Request, env: HttpBindings | Http2Bindings) => (this.handler ?? handler).fetch(request, env as HttpBindings),
+      overrideGlobalObjects: false,
+      autoCleanupIncoming: false,
+    }) as Server;
     // Slow or stuck clients must not pin sockets forever (ARCHITECTURE §6); bodies may stream for long.
     server.headersTimeout = 30_000;
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
-    const checkUpgrade = createRequestGuard(guard);
     server.on('upgrade', (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.upgrades.handle(incoming, socket, head, checkUpgrade).catch((error: unknown) => {
+      (this.handler ?? handler).upgrade(incoming, socket, head).catch((error: unknown) => {
         this.logger.error('upgrade failed', { error: errorMessage(error) });
         socket.destroy();
       });
