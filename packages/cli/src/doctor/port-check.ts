@@ -1,14 +1,15 @@
 import type { TokenPakConfig } from '@tokenpak/core';
 import { proxyUrl } from '../proxy-url';
-import { probeProxy, processAlive, readPidFile } from '../running-proxy';
+import { isTokenPakRunning, pidFileIn, readPidFileAsync } from '../pid-file';
+import { probeProxy } from '../running-proxy';
 import { fail, ok, warn, type CheckResult } from './check-result';
 
 /** Is the configured port free, or is a TokenPak already answering there (version, pid)? */
 export async function portCheck(config: TokenPakConfig, env: NodeJS.ProcessEnv): Promise<CheckResult> {
   const url = proxyUrl(config);
   const probe = await probeProxy(url, env.TOKENPAK_AUTH_TOKEN ?? config.server.authToken);
-  const pidFile = await readPidFile(config.state.dir);
-  const pid = pidFile && processAlive(pidFile.pid) ? pidFile.pid : undefined;
+  const pidFile = await readPidFileAsync(pidFileIn(config.state.dir));
+  const pid = pidFile && isTokenPakRunning(pidFile.pid) ? pidFile.pid : undefined;
   if (probe.state === 'tokenpak') {
     return ok('port', `TokenPak ${probe.version ?? '(version unknown)'} is running at ${url}${pid ? ` (pid ${pid})` : ''}`, {
       url,
