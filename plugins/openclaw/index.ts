@@ -1,4 +1,4 @@
-import { definePlugin, type PlatformOrigin, type PlatformSignal, type SignalRequest } from '@tokenpak/core';
+import { definePlugin, type PlatformOrigin, type PlatformSignal, type SignalRequest } from '@tokenpak/core/plugin';
 import { findFirstSystemText, findRuntimeSessionId } from './body-markers';
 
 /**

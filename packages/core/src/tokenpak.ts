@@ -50,6 +50,7 @@ export async function createTokenPak(options: TokenPakOptions = {}): Promise<Tok
   const runtime: RuntimeOptions = {
     builtinPluginsDir: options.runtime?.builtinPluginsDir === undefined ? defaultBuiltinPluginsDir() : options.runtime.builtinPluginsDir,
     version: options.runtime?.version ?? coreVersion(),
+    ...(options.runtime?.pluginTimeoutMs === undefined ? {} : { pluginTimeoutMs: options.runtime.pluginTimeoutMs }),
   };
   const container = createContainer({ config, runtime, logger: options.logger });
   const plugins = await container.resolve<PluginHost>(TOKENS.PluginHost).loadAll();
