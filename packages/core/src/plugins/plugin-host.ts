@@ -73,9 +73,10 @@ export class PluginHost {
 
     let plugin: TokenPakPlugin;
     try {
-      plugin = validatePlugin(await withTimeout(loadPluginModule(discovered.entry), this.timeoutMs, 'timed out'));
+      plugin = validatePlugin(await withTimeout(loadPluginModule(discovered.entry), this.timeoutMs));
     } catch (error) {
-      return { ...base, name: discovered.folderName, state: 'failed', reason: `failed to load ${discovered.entry}: ${firstLine(error)}` };
+      const reason = error instanceof PluginTimeout ? `timed out (loading ${discovered.entry} did not finish within ${this.timeoutMs / 1000}s)` : `failed to load ${discovered.entry}: ${firstLine(error)}`;
+      return { ...base, name: discovered.folderName, state: 'failed', reason };
     }
     if (isDisabled(plugin.name)) return { ...base, name: plugin.name, state: 'disabled', reason: 'listed in plugins.disabled' };
     if (names.has(plugin.name)) return { ...base, name: plugin.name, state: 'failed', reason: `another plugin is already named "${plugin.name}"` };
@@ -83,6 +84,8 @@ export class PluginHost {
     const report: PluginReport = { ...base, name: plugin.name, state: 'loaded', signals: [], credentials: [], providers: [], refused: [] };
     const disposers: Disposer[] = [];
     const owned: string[] = [];
+    /** Set when setup failed or timed out: a late registration from a still-running setup is refused. */
+    let closed = false;
     /**
      * Wraps a registry's `register`: refuses a name that a built-in or another plugin holds,
      * and records what was registered so the host can undo it and report it.
@@ -90,6 +93,7 @@ export class PluginHost {
     const tracked =
       <T extends { name: string }>(kind: RegistryKind, register: (item: T) => Disposer, names: string[]) =>
       (item: T): Disposer => {
+        if (closed) throw new Error(`plugin "${plugin.name}" failed to set up; late registrations are refused`);
         const name = typeof item?.name === 'string' ? item.name : '';
         const key = `${kind}:${name}`;
         const holder = this.owners.get(key) ?? (this.isBuiltin(kind, name) ? 'TokenPak (built in)' : undefined);
@@ -117,16 +121,17 @@ export class PluginHost {
       config: pluginConfigView(this.resolved.config),
     };
     const undo = (): void => {
+      closed = true;
       disposeAll(disposers, this.logger);
       for (const key of owned) this.owners.delete(key);
     };
     try {
-      const returned = await withTimeout(Promise.resolve().then(() => plugin.setup(ctx)), this.timeoutMs, 'timed out');
+      const returned = await withTimeout(Promise.resolve().then(() => plugin.setup(ctx)), this.timeoutMs);
       if (typeof returned === 'function') disposers.push(returned);
     } catch (error) {
       undo();
-      const reason = firstLine(error);
-      return { ...base, name: plugin.name, state: 'failed', reason: reason === 'timed out' ? `setup timed out (${this.timeoutMs / 1000}s)` : `setup threw: ${reason}`, refused: report.refused };
+      const reason = error instanceof PluginTimeout ? `timed out (setup did not finish within ${this.timeoutMs / 1000}s)` : `setup threw: ${firstLine(error)}`;
+      return { ...base, name: plugin.name, state: 'failed', reason, refused: report.refused };
     }
     names.add(plugin.name);
     this.loaded.push({ name: plugin.name, disposers });
@@ -177,13 +182,23 @@ function firstLine(error: unknown): string {
   return errorMessage(error).split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** A plugin's import or setup outlived its bound. */
+class PluginTimeout extends Error {
+  override readonly name = 'PluginTimeout';
+}
+
+/**
+ * `promise`, or a `PluginTimeout` after `ms`. A late rejection of the abandoned promise is
+ * swallowed (it must not become an unhandled rejection that ends the process).
+ */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     // Referenced on purpose: a plugin whose import or setup never settles leaves nothing else
     // on the event loop, and an unreferenced timer would let Node exit silently (code 0).
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer = setTimeout(() => reject(new PluginTimeout(`did not finish within ${ms} ms`)), ms);
   });
+  promise.catch(() => undefined);
   try {
     return await Promise.race([promise, timeout]);
   } finally {
