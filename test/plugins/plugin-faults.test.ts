@@ -76,7 +76,7 @@ describe('plugin faults never take the proxy down', () => {
 
     test('every request is forwarded (no signal matched), the process stays up, each failure is logged once and redacted', async () => {
       for (let round = 0; round < 3; round += 1) {
-        for (const headers of [{}, { 'x-fault-body': '1' }]) {
+        for (const headers of [{}, { 'x-fault-body': '1' }] as Array<Record<string, string>>) {
           const response = await send(headers);
           expect(response.status).toBe(200);
           expect(String(response.headers['x-tokenpak-route'])).toMatch(/^platform=none; /);
