@@ -19,6 +19,8 @@ interface Registration {
 export class PlatformBridge {
   private registrations: Registration[] = [];
   private nextSequence = 0;
+  /** Union of the registered signals' `controlHeaders` (lower-case); rebuilt on every (un)registration, read per request. */
+  private controlHeaderSet: ReadonlySet<string> = new Set();
   /** Signals whose failure was already logged: a broken signal logs once, not per request. */
   private readonly reportedFailures = new Set<string>();
 
@@ -30,9 +32,23 @@ export class PlatformBridge {
     const registration: Registration = { signal, sequence: existing ? existing.sequence : this.nextSequence++ };
     this.registrations = this.registrations.filter((entry) => entry !== existing).concat(registration).sort(byPriority);
     this.reportedFailures.delete(signal.name);
+    this.rebuildControlHeaders();
     return () => {
       this.registrations = this.registrations.filter((entry) => entry !== registration);
+      this.rebuildControlHeaders();
     };
+  }
+
+  /**
+   * Request headers the registered platforms use to talk to TokenPak (lower-case). They are
+   * stripped before a request goes upstream, like `x-tokenpak-*`, whichever signal matched.
+   */
+  controlHeaders(): ReadonlySet<string> {
+    return this.controlHeaderSet;
+  }
+
+  private rebuildControlHeaders(): void {
+    this.controlHeaderSet = new Set(this.registrations.flatMap(({ signal }) => (signal.controlHeaders ?? []).map((name) => name.toLowerCase())));
   }
 
   /** Registered signals in the order they are consulted. */
@@ -104,6 +120,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/** `x-` followed by RFC 9110 token characters. */
+const CONTROL_HEADER_NAME = /^x-[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+
 function byPriority(a: Registration, b: Registration): number {
   return (b.signal.priority ?? 0) - (a.signal.priority ?? 0) || a.sequence - b.sequence;
 }
@@ -115,6 +134,15 @@ function validateSignal(signal: PlatformSignal): void {
     throw new TypeError(`platform signal "${signal.name}" needs a non-empty "defaultProvider" (or null for none)`);
   }
   if (typeof signal.extract !== 'function') throw new TypeError(`platform signal "${signal.name}" needs an "extract" function`);
+  if (signal.controlHeaders !== undefined) {
+    if (!Array.isArray(signal.controlHeaders)) throw new TypeError(`platform signal "${signal.name}" has a non-array "controlHeaders"`);
+    for (const name of signal.controlHeaders) {
+      // Only custom `x-…` names: a plugin must not be able to strip Host, credentials or framing headers.
+      if (typeof name !== 'string' || !CONTROL_HEADER_NAME.test(name)) {
+        throw new TypeError(`platform signal "${signal.name}": control header ${JSON.stringify(name)} must be a custom header name starting with "x-"`);
+      }
+    }
+  }
   if (signal.priority !== undefined && !Number.isFinite(signal.priority)) {
     throw new TypeError(`platform signal "${signal.name}" has a non-numeric "priority"`);
   }

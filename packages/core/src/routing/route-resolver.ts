@@ -78,6 +78,7 @@ export class RouteResolver {
       via,
       credentialSource,
       upstreamUrl: target?.url ?? '',
+      controlHeaders: this.bridge.controlHeaders(),
       reasons: Object.freeze(reasons),
     });
   }
