@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { redactText } from '@tokenpak/core';
 import OpenAI from 'openai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -101,6 +102,10 @@ describe('credentials embedded in an upstream URL', () => {
     const all = outputs.join('\n');
     expect(all).not.toContain(PASSWORD);
     expect(all).not.toContain('URLSECRET');
+  });
+
+  test('log redaction masks URL userinfo wherever a URL appears in text', () => {
+    expect(redactText(`connect failed: http://gateway-user:${PASSWORD}@127.0.0.1:9/coding/v1 (ECONNREFUSED)`)).toBe('connect failed: http://<redacted>@127.0.0.1:9/coding/v1 (ECONNREFUSED)');
   });
 
   test('a plugin provider with credentials in its upstream is refused and the password is not reported', async () => {
