@@ -10,6 +10,7 @@ const config: Config = {
   },
   moduleNameMapper: {
     '^@tokenpak/core$': '<rootDir>/packages/core/src/index.ts',
+    '^@tokenpak/core/plugin$': '<rootDir>/packages/core/src/plugin-api.ts',
   },
   testTimeout: 60_000,
   maxWorkers: 2,

@@ -1,4 +1,4 @@
-import { CredentialUnavailableError, readCredentialFile, stringAt, type CredentialPlan, type CredentialProvider } from '@tokenpak/core';
+import { CredentialUnavailableError, readCredentialFile, stringAt, type CredentialPlan, type CredentialProvider } from '@tokenpak/core/plugin';
 
 export const CODEX_LOGIN = 'codex-login';
 const HINT = 'run "codex login" (it writes the login file TokenPak reads)';

@@ -1,16 +1,24 @@
-import { definePlugin, type PlatformOrigin, type PlatformSignal, type ProviderDefinition, type SignalRequest } from '@tokenpak/core';
+import { definePlugin, type PlatformOrigin, type PlatformSignal, type ProviderDefinition, type SignalRequest } from '@tokenpak/core/plugin';
 import { codexLoginCredentials } from './codex-login';
 
 /**
  * Codex CLI adapter: recognises Codex traffic and maps its paths onto the Codex
- * upstream, so a user can point both of Codex's base URLs at TokenPak.
+ * upstream, so a user can point both of Codex's base URLs at TokenPak. Which upstream
+ * serves it depends on the credential (ARCHITECTURE §2.2): an API key → `tokenpak-openai`
+ * (path kept), a ChatGPT login or none → `tokenpak-openai-codex`.
  */
 
 const PLATFORM = 'codex';
 const PROVIDER = 'tokenpak-openai-codex';
+/** The OpenAI API identity: Codex configured with an API key (`env_key`) talks to api.openai.com. */
+const API_KEY_PROVIDER = 'tokenpak-openai';
 const DEFAULT_UPSTREAM = 'https://chatgpt.com/backend-api/codex';
 const RESPONSES_PATHS = ['/v1/responses', '/backend-api/codex/responses'];
 const JWT_BEARER = /^\s*bearer\s+eyJ/i;
+/** ARCHITECTURE §2.4 auth shape *key*: a non-empty `x-api-key`, or a bearer `sk-…` that is not a Claude OAuth token. */
+const KEY_BEARER = /^\s*bearer\s+sk-(?!ant-oat)/i;
+
+const hasApiKey = (headers: Headers): boolean => (headers.get('x-api-key') ?? '').trim() !== '' || KEY_BEARER.test(headers.get('authorization') ?? '');
 
 const isResponsesPath = (path: string): boolean => RESPONSES_PATHS.some((base) => path === base || path.startsWith(`${base}/`));
 
@@ -24,7 +32,15 @@ export const codexSignal: PlatformSignal = {
     const jwtOnResponses = isResponsesPath(request.path) && JWT_BEARER.test(headers.get('authorization') ?? '');
     if (!originator.startsWith('codex_') && !userAgent.startsWith('codex_') && !jwtOnResponses) return null;
     const sessionId = headers.get('session-id')?.trim() || headers.get('session_id')?.trim();
-    return sessionId ? { platform: PLATFORM, sessionId } : { platform: PLATFORM };
+    const origin: PlatformOrigin = sessionId ? { platform: PLATFORM, sessionId } : { platform: PLATFORM };
+    // By credential, not by client (measured, Codex CLI 0.169.0 with `env_key`): an API key is
+    // only valid on the OpenAI API; the ChatGPT backend answers it with 401. A ChatGPT login
+    // (a JWT) or no credential at all stays on the Codex upstream (its login may be injected).
+    if (hasApiKey(headers)) {
+      origin.declaredProvider = API_KEY_PROVIDER;
+      origin.providerRule = 'codex with an API key → the OpenAI API';
+    }
+    return origin;
   },
 };
 

@@ -1,4 +1,4 @@
-import { definePlugin, type PlatformOrigin, type PlatformSignal, type SignalRequest } from '@tokenpak/core';
+import { definePlugin, type PlatformOrigin, type PlatformSignal, type SignalRequest } from '@tokenpak/core/plugin';
 import { findFirstSystemText, findRuntimeSessionId } from './body-markers';
 
 /**
@@ -18,6 +18,7 @@ interface OpenClawSettings {
 }
 
 const PLATFORM = 'openclaw';
+const SESSION_HEADER = 'x-openclaw-session';
 const ATTEMPT_MARKER = '<!-- openclaw:attempt:';
 const INSPECTED_PATHS = new Set(['/v1/messages', '/v1/chat/completions', '/v1/responses']);
 
@@ -34,8 +35,10 @@ export function openclawSignal(settings: OpenClawSettings): PlatformSignal {
   return {
     name: PLATFORM,
     defaultProvider: settings.defaultProvider,
+    // Users add it to OpenClaw's provider entry to talk to TokenPak; the provider must never see it.
+    controlHeaders: [SESSION_HEADER],
     extract(headers: Headers): PlatformOrigin | null {
-      const session = headers.get('x-openclaw-session')?.trim();
+      const session = headers.get(SESSION_HEADER)?.trim();
       if (session) return { platform: PLATFORM, sessionId: session };
       const userAgent = (headers.get('user-agent') ?? '').trim().toLowerCase();
       if (settings.userAgentPrefixes.some((prefix) => userAgent.startsWith(prefix))) return { platform: PLATFORM };

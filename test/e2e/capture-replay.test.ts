@@ -15,9 +15,12 @@ const isStartupProbe = (capture: CapturedRequest): boolean => capture.method ===
 const forwarded = captures.filter((capture) => !isStartupProbe(capture));
 const probes = captures.filter(isStartupProbe);
 
-/** Where the mock sees a replayed request: Codex's `/v1/responses` maps onto `{codex upstream}/responses`. */
+/**
+ * Where the mock sees a replayed request: Codex's `/v1/responses` maps onto `{codex upstream}/responses`,
+ * except with an API key (`Bearer sk-…`), which is OpenAI API traffic with its path kept (§2.2).
+ */
 function expectedUpstreamUrl(capture: CapturedRequest): string {
-  if (capture.client === 'codex') return capture.url.replace(/^\/v1\/responses(?=[/?]|$)/, '/backend-api/codex/responses');
+  if (capture.client === 'codex' && !/^Bearer sk-/.test(capture.headers.authorization ?? '')) return capture.url.replace(/^\/v1\/responses(?=[/?]|$)/, '/backend-api/codex/responses');
   return capture.url;
 }
 

@@ -202,11 +202,14 @@ describe('captured client requests through the proxy', () => {
       expect(CLAUDE_CODE.length).toBeGreaterThanOrEqual(10);
     });
 
-    test.each(CLAUDE_CODE.map((capture, index) => [`${capture.tag} #${index}`, capture] as const))('%s lands in the Claude-Code family, body byte-identical', async (_name, capture) => {
+    test.each(CLAUDE_CODE.map((capture, index) => [`${capture.tag} #${index}`, capture] as const))('%s lands in the Claude-Code family as platform claude-code, body byte-identical', async (_name, capture) => {
       const sent = await replay(proxy, capture);
       expect(sent.response.status).toBe(200);
       expect(String(sent.response.headers['x-tokenpak-route'])).toMatch(/; class=claude-code-[a-z]+; /);
-      expect(sent.response.headers['x-tokenpak-route']).toBe(route({ cls: 'claude-code-cli', backend: 'oauth' }));
+      // The claude-code signal names platform and session only: provider, class and backend are unchanged (§2.2).
+      const session = capture.headers['x-claude-code-session-id'];
+      expect(session).toBeTruthy();
+      expect(sent.response.headers['x-tokenpak-route']).toBe(route({ platform: 'claude-code', session, cls: 'claude-code-cli', backend: 'oauth' }));
       expectForwardedUnchanged(sent);
       expect(upstream.requests[0]!.url).toBe(capture.url);
     });
@@ -218,20 +221,23 @@ describe('captured client requests through the proxy', () => {
       const path = capture.url.split('?')[0]!;
       const session = capture.headers['session-id'];
       expect(sent.response.status).toBe(200);
+      // By credential (§2.2): an API key (`sk-…`) → the OpenAI API; a ChatGPT login or none → the Codex upstream.
+      const apiKey = /^Bearer sk-/.test(capture.headers.authorization ?? '');
       expect(sent.response.headers['x-tokenpak-route']).toBe(
-        route({ platform: 'codex', session, provider: 'tokenpak-openai-codex', source: 'signal:codex', cls: path === '/v1/responses' ? 'openai-sdk' : 'generic', backend: 'codex' }),
+        route({ platform: 'codex', session, provider: apiKey ? 'tokenpak-openai' : 'tokenpak-openai-codex', source: 'signal:codex', cls: path === '/v1/responses' ? 'openai-sdk' : 'generic', backend: apiKey ? 'api' : 'codex' }),
       );
       expectForwardedUnchanged(sent);
     });
 
-    test('the forward goes where the Codex issue says: /v1/responses and /backend-api/codex/responses → {upstream}/responses; other /backend-api/* keep their path on the upstream origin', async () => {
+    test('the forward goes where the Codex issue says: with an API key the path is kept (OpenAI API); otherwise /v1/responses and /backend-api/codex/responses → {upstream}/responses; other /backend-api/* keep their path on the upstream origin', async () => {
       const sentTo: Array<{ from: string; to: string }> = [];
       for (const capture of CODEX) {
         upstream.requests.splice(0);
         await replay(proxy, capture);
         sentTo.push({ from: capture.url, to: upstream.requests[0]!.url });
       }
-      expect(sentTo).toEqual(CODEX.map((capture) => ({ from: capture.url, to: capture.url.startsWith('/v1/responses') ? capture.url.replace('/v1/responses', '/responses') : capture.url.startsWith('/backend-api/codex/responses') ? capture.url.replace('/backend-api/codex/responses', '/responses') : capture.url })));
+      const apiKey = (capture: (typeof CODEX)[number]): boolean => /^Bearer sk-/.test(capture.headers.authorization ?? '');
+      expect(sentTo).toEqual(CODEX.map((capture) => ({ from: capture.url, to: apiKey(capture) ? capture.url : capture.url.startsWith('/v1/responses') ? capture.url.replace('/v1/responses', '/responses') : capture.url.startsWith('/backend-api/codex/responses') ? capture.url.replace('/backend-api/codex/responses', '/responses') : capture.url })));
     });
 
     test('the model calls carry a session', () => {

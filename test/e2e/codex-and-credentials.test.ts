@@ -39,17 +39,20 @@ describe('Codex plugin and credential sources', () => {
     afterAll(() => proxy.stop());
 
     test.each(loadCaptures('codex').map((capture) => [`${capture.tag} #${capture.seq} ${capture.method} ${capture.url}`, capture] as const))(
-      'replays %s onto the Codex upstream path with the caller credentials',
+      'replays %s onto the upstream its credential belongs to, with the caller credentials',
       async (_name, capture) => {
         const body = captureBody(capture);
         const response = await rawRequest(`${proxy.url}${capture.url}`, { method: capture.method, headers: replayHeaders(capture, body, new URL(proxy.url).host), body });
         expect(response.status).toBe(200);
         const route = parseRouteHeader(String(response.headers['x-tokenpak-route']));
-        expect(route).toMatchObject({ platform: 'codex', provider: 'tokenpak-openai-codex', backend: 'codex', via: 'http' });
+        // By credential (§2.2): Codex with an API key (`sk-…`) is OpenAI API traffic, path kept.
+        const apiKey = /^Bearer sk-/.test(capture.headers.authorization ?? '');
+        if (apiKey) expect(route).toMatchObject({ platform: 'codex', provider: 'tokenpak-openai', backend: 'api', via: 'http' });
+        else expect(route).toMatchObject({ platform: 'codex', provider: 'tokenpak-openai-codex', backend: 'codex', via: 'http' });
         const received = upstream.requests.at(-1)!;
         const [path, query = ''] = capture.url.split('?');
         const expectedPath =
-          path === '/v1/responses' || path === '/backend-api/codex/responses' ? '/backend-api/codex/responses' : path!;
+          !apiKey && (path === '/v1/responses' || path === '/backend-api/codex/responses') ? '/backend-api/codex/responses' : path!;
         expect(received.url).toBe(query ? `${expectedPath}?${query}` : expectedPath);
         if (body) expect(received.bodySha256).toBe(sha256(body));
         expect(rawHeader(received.rawHeaders, 'authorization')).toBe(capture.headers.authorization);
@@ -147,7 +150,8 @@ describe('Codex plugin and credential sources', () => {
     const send = () =>
       rawRequest(`${proxy.url}/v1/responses`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', originator: 'codex_exec', 'x-api-key': 'placeholder-key' },
+        // No credential: an API key would make this OpenAI API traffic (§2.2), not Codex login traffic.
+        headers: { 'content-type': 'application/json', originator: 'codex_exec' },
         body: '{"model":"gpt-5-codex","input":"hi"}',
       });
 

@@ -145,8 +145,8 @@ describe('plugin host', () => {
     const proxy = await startProxy({ plugins: { disabled: ['openclaw'] } });
     try {
       const names = proxy.tokenpak.plugins.map((report) => `${report.name}:${report.state}`);
-      expect(names).toEqual(['codex:loaded', 'openclaw:disabled']);
-      expect(proxy.tokenpak.bridge.signals().map((signal) => signal.name)).toEqual(['codex']);
+      expect(names).toEqual(['claude-code:loaded', 'codex:loaded', 'openclaw:disabled']);
+      expect(proxy.tokenpak.bridge.signals().map((signal) => signal.name)).toEqual(['codex', 'claude-code']);
     } finally {
       await proxy.stop();
     }

@@ -57,6 +57,9 @@ const SID = {
   claude: '8574fc30-1981-44d4-bea8-b9027a48fcb5',
 } as const;
 
+/** The built-in claude-code plugin's platform: names platform and session, never a provider. */
+const CLAUDE_CODE = 'claude-code';
+
 const CLI_UA = (entrypoint: string): string => `claude-cli/2.1.197 (external, ${entrypoint})`;
 
 function x(
@@ -92,7 +95,7 @@ export const MATRIX: readonly MatrixRow[] = [
   { id: 'B2', title: 'lower-case name, mixed-case value OAuth', headers: { 'x-tokenpak-backend': 'OAuth' }, expect: x(NONE, NONE, CC, 'backend-header', 'claude-code-cli', 'oauth') },
   { id: 'B3', title: 'padded upper-case API → tokenpak-anthropic, api', headers: { 'X-TOKENPAK-BACKEND': '  API  ', 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, AN, 'backend-header', 'anthropic-sdk', 'api') },
   { id: 'B4', title: 'X-TokenPak-Backend api beats a bearer auth shape', headers: { 'X-TokenPak-Backend': 'api', authorization: `Bearer ${SECRET.oat}` }, expect: x(NONE, NONE, AN, 'backend-header', 'anthropic-sdk', 'api') },
-  { id: 'B5', title: 'X-TokenPak-Backend api with Claude Code traffic: family class, api backend', headers: { 'X-TokenPak-Backend': 'api', 'User-Agent': CLI_UA('cli'), 'X-Claude-Code-Session-Id': SID.claude, 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, AN, 'backend-header', 'claude-code-cli', 'api') },
+  { id: 'B5', title: 'X-TokenPak-Backend api with Claude Code traffic: family class, api backend', headers: { 'X-TokenPak-Backend': 'api', 'User-Agent': CLI_UA('cli'), 'X-Claude-Code-Session-Id': SID.claude, 'x-api-key': SECRET.apiKey }, expect: x(CLAUDE_CODE, SID.claude, AN, 'backend-header', 'claude-code-cli', 'api') },
   { id: 'B6', title: 'X-TokenPak-Backend oauth with an OpenClaw session: alias decides, session reported', headers: { 'X-TokenPak-Backend': 'oauth', 'X-OpenClaw-Session': SID.openclaw }, expect: x('openclaw', SID.openclaw, CC, 'backend-header', 'claude-code-cli', 'oauth') },
   { id: 'B7', title: 'X-TokenPak-Backend api beats the OpenClaw user-agent signal', headers: { 'X-TokenPak-Backend': 'api', 'User-Agent': 'openclaw' }, expect: x('openclaw', NONE, AN, 'backend-header', 'anthropic-sdk', 'api') },
   { id: 'B8', title: 'blank X-TokenPak-Backend counts as absent', headers: { 'X-TokenPak-Backend': '   ', 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, NONE, 'none', 'anthropic-sdk', 'api') },
@@ -102,7 +105,7 @@ export const MATRIX: readonly MatrixRow[] = [
   { id: 'C1', title: 'unknown backend "companion" ignored', headers: { 'X-TokenPak-Backend': 'companion', 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, NONE, 'none', 'anthropic-sdk', 'api'), unknownBackend: 'companion', e2e: true },
   { id: 'C2', title: 'unknown backend "codex" ignored, OpenClaw signal decides', headers: { 'X-TokenPak-Backend': 'codex', 'User-Agent': 'openclaw' }, expect: x('openclaw', NONE, CC, 'signal:openclaw', 'claude-code-cli', 'oauth'), unknownBackend: 'codex' },
   { id: 'C3', title: 'unknown backend "bogus" ignored, provider × bearer decides', headers: { 'X-TokenPak-Backend': 'bogus', 'X-TokenPak-Provider': AN, authorization: `Bearer ${SECRET.jwt}` }, expect: x(NONE, NONE, AN, 'header', 'anthropic-sdk', 'oauth'), unknownBackend: 'bogus' },
-  { id: 'C4', title: 'unknown backend "claude_code" ignored, route class decides', headers: { 'X-TokenPak-Backend': 'claude_code', 'X-Claude-Code-Session-Id': SID.claude }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cli', 'oauth'), unknownBackend: 'claude_code' },
+  { id: 'C4', title: 'unknown backend "claude_code" ignored, route class decides', headers: { 'X-TokenPak-Backend': 'claude_code', 'X-Claude-Code-Session-Id': SID.claude }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-cli', 'oauth'), unknownBackend: 'claude_code' },
   { id: 'C5', title: 'unknown backend "apikey" ignored, provider × key decides', headers: { 'X-TokenPak-Backend': 'apikey', 'X-TokenPak-Provider': AN, 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, AN, 'header', 'anthropic-sdk', 'api'), unknownBackend: 'apikey' },
 
   // ── §2.2 rule 3: the OpenClaw signal (session header, user agent) ─────────────────────
@@ -143,13 +146,13 @@ export const MATRIX: readonly MatrixRow[] = [
   { id: 'E16', title: 'openai-codex × x-api-key on /v1/messages → codex', headers: { 'X-TokenPak-Provider': CX, 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, CX, 'header', 'anthropic-sdk', 'codex') },
 
   // ── §2.3 route classes with no provider (and §2.4 rules 3/4) ───────────────────────────
-  { id: 'F1', title: 'claude-cli/… (external, cli) user agent → claude-code-cli, oauth', headers: { 'User-Agent': CLI_UA('cli'), 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cli', 'oauth'), e2e: true },
+  { id: 'F1', title: 'claude-cli/… (external, cli) user agent → claude-code-cli, oauth', headers: { 'User-Agent': CLI_UA('cli'), 'x-api-key': SECRET.apiKey }, expect: x(CLAUDE_CODE, NONE, NONE, 'none', 'claude-code-cli', 'oauth'), e2e: true },
   { id: 'F2', title: 'claude-code/… user agent → family', headers: { 'User-Agent': 'claude-code/1.0.3' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cli', 'oauth') },
   { id: 'F3', title: 'anthropic-python/… → anthropic-sdk, api', headers: { 'User-Agent': 'anthropic-python/0.40.0', 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, NONE, 'none', 'anthropic-sdk', 'api') },
   { id: 'F4', title: 'Anthropic/JS … beats an OpenAI path', path: '/v1/chat/completions', headers: { 'User-Agent': 'Anthropic/JS 0.54.0', authorization: `Bearer ${SECRET.apiKeyBearer}` }, expect: x(NONE, NONE, NONE, 'none', 'anthropic-sdk', 'api') },
   { id: 'F5', title: 'openai-python/… beats the Messages path', headers: { 'User-Agent': 'openai-python/1.51.0', authorization: `Bearer ${SECRET.proj}` }, expect: x(NONE, NONE, NONE, 'none', 'openai-sdk', 'api'), e2e: true },
   { id: 'F6', title: 'OpenAI/JS … on /v1/responses with a key → openai-sdk, not codex', path: '/v1/responses', headers: { 'User-Agent': 'OpenAI/JS 7.15.0', authorization: `Bearer ${SECRET.proj}` }, expect: x(NONE, NONE, NONE, 'none', 'openai-sdk', 'api') },
-  { id: 'F7', title: 'x-claude-code-session-id with a curl user agent → family', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'User-Agent': 'curl/8' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cli', 'oauth') },
+  { id: 'F7', title: 'x-claude-code-session-id with a curl user agent → family', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'User-Agent': 'curl/8' }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-cli', 'oauth') },
   { id: 'F8', title: 'bearer + anthropic-beta containing oauth- → family', headers: { authorization: `Bearer ${SECRET.oat}`, 'anthropic-beta': 'claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cli', 'oauth') },
   { id: 'F9', title: 'x-api-key + anthropic-beta oauth- (no bearer) → not family', headers: { 'x-api-key': SECRET.apiKey, 'anthropic-beta': 'oauth-2025-04-20' }, expect: x(NONE, NONE, NONE, 'none', 'anthropic-sdk', 'api') },
   { id: 'F10', title: 'JWT bearer without an oauth- beta on /v1/messages → anthropic-sdk, api', headers: { authorization: `Bearer ${SECRET.jwt}`, 'anthropic-beta': 'prompt-caching-2024-07-31' }, expect: x(NONE, NONE, NONE, 'none', 'anthropic-sdk', 'api') },
@@ -161,20 +164,20 @@ export const MATRIX: readonly MatrixRow[] = [
   { id: 'F16', title: '/v1/embeddings → generic', path: '/v1/embeddings', headers: { authorization: `Bearer ${SECRET.proj}` }, expect: x(NONE, NONE, NONE, 'none', 'generic', 'api') },
 
   // ── §2.3 mode inside the Claude-Code family ────────────────────────────────────────────
-  { id: 'G1', title: 'x-claude-code-entrypoint cli', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'x-claude-code-entrypoint': 'cli' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cli', 'oauth') },
-  { id: 'G2', title: 'x-claude-code-entrypoint sdk', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'x-claude-code-entrypoint': 'sdk' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-sdk', 'oauth') },
-  { id: 'G3', title: 'x-claude-code-entrypoint ide', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'X-Claude-Code-Entrypoint': 'ide' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-ide', 'oauth') },
-  { id: 'G4', title: 'x-claude-code-entrypoint tmux', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'x-claude-code-entrypoint': 'tmux' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-tmux', 'oauth') },
-  { id: 'G5', title: 'x-claude-code-entrypoint cron', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'X-CLAUDE-CODE-ENTRYPOINT': 'cron' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cron', 'oauth') },
-  { id: 'G6', title: 'user agent (external, sdk-cli) → cli', headers: { 'User-Agent': CLI_UA('sdk-cli'), 'X-Claude-Code-Session-Id': SID.claude, 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cli', 'oauth') },
-  { id: 'G7', title: 'user agent (external, sdk-ts) → sdk', headers: { 'User-Agent': CLI_UA('sdk-ts'), 'x-api-key': SECRET.apiKey }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-sdk', 'oauth'), e2e: true },
-  { id: 'G8', title: 'user agent (external, sdk-py) → sdk', headers: { 'User-Agent': CLI_UA('sdk-py') }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-sdk', 'oauth') },
-  { id: 'G9', title: 'user agent (external, cli) with a session id → cli', headers: { 'User-Agent': CLI_UA('cli'), 'X-Claude-Code-Session-Id': SID.claude }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-cli', 'oauth') },
-  { id: 'G10', title: 'x-claude-code-entrypoint beats the user agent entrypoint', headers: { 'User-Agent': CLI_UA('sdk-ts'), 'x-claude-code-entrypoint': 'ide' }, expect: x(NONE, NONE, NONE, 'none', 'claude-code-ide', 'oauth') },
+  { id: 'G1', title: 'x-claude-code-entrypoint cli', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'x-claude-code-entrypoint': 'cli' }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-cli', 'oauth') },
+  { id: 'G2', title: 'x-claude-code-entrypoint sdk', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'x-claude-code-entrypoint': 'sdk' }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-sdk', 'oauth') },
+  { id: 'G3', title: 'x-claude-code-entrypoint ide', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'X-Claude-Code-Entrypoint': 'ide' }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-ide', 'oauth') },
+  { id: 'G4', title: 'x-claude-code-entrypoint tmux', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'x-claude-code-entrypoint': 'tmux' }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-tmux', 'oauth') },
+  { id: 'G5', title: 'x-claude-code-entrypoint cron', headers: { 'X-Claude-Code-Session-Id': SID.claude, 'X-CLAUDE-CODE-ENTRYPOINT': 'cron' }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-cron', 'oauth') },
+  { id: 'G6', title: 'user agent (external, sdk-cli) → cli', headers: { 'User-Agent': CLI_UA('sdk-cli'), 'X-Claude-Code-Session-Id': SID.claude, 'x-api-key': SECRET.apiKey }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-cli', 'oauth') },
+  { id: 'G7', title: 'user agent (external, sdk-ts) → sdk', headers: { 'User-Agent': CLI_UA('sdk-ts'), 'x-api-key': SECRET.apiKey }, expect: x(CLAUDE_CODE, NONE, NONE, 'none', 'claude-code-sdk', 'oauth'), e2e: true },
+  { id: 'G8', title: 'user agent (external, sdk-py) → sdk', headers: { 'User-Agent': CLI_UA('sdk-py') }, expect: x(CLAUDE_CODE, NONE, NONE, 'none', 'claude-code-sdk', 'oauth') },
+  { id: 'G9', title: 'user agent (external, cli) with a session id → cli', headers: { 'User-Agent': CLI_UA('cli'), 'X-Claude-Code-Session-Id': SID.claude }, expect: x(CLAUDE_CODE, SID.claude, NONE, 'none', 'claude-code-cli', 'oauth') },
+  { id: 'G10', title: 'x-claude-code-entrypoint beats the user agent entrypoint', headers: { 'User-Agent': CLI_UA('sdk-ts'), 'x-claude-code-entrypoint': 'ide' }, expect: x(CLAUDE_CODE, NONE, NONE, 'none', 'claude-code-ide', 'oauth') },
   { id: 'G11', title: 'X-TokenPak-Backend oauth with entrypoint sdk → claude-code-sdk', headers: { 'X-TokenPak-Backend': 'oauth', 'x-claude-code-entrypoint': 'sdk' }, expect: x(NONE, NONE, CC, 'backend-header', 'claude-code-sdk', 'oauth') },
 
   // ── the Codex signal ───────────────────────────────────────────────────────────────────
-  { id: 'H1', title: 'originator codex_exec + session-id → codex', path: '/v1/responses', headers: { originator: 'codex_exec', 'User-Agent': 'codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm-256color (codex_exec; 0.169.0)', 'session-id': SID.codex, authorization: `Bearer ${SECRET.plainSk}` }, expect: x('codex', SID.codex, CX, 'signal:codex', 'openai-sdk', 'codex'), e2e: true },
+  { id: 'H1', title: 'originator codex_exec + session-id + sk- key → codex platform on the OpenAI API', path: '/v1/responses', headers: { originator: 'codex_exec', 'User-Agent': 'codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm-256color (codex_exec; 0.169.0)', 'session-id': SID.codex, authorization: `Bearer ${SECRET.plainSk}` }, expect: x('codex', SID.codex, OA, 'signal:codex', 'openai-sdk', 'api'), e2e: true },
   { id: 'H2', title: 'user agent codex_tui/… with session_id (underscore)', path: '/v1/responses', headers: { 'User-Agent': 'codex_tui/0.169.0', session_id: 'codex-underscore-7' }, expect: x('codex', 'codex-underscore-7', CX, 'signal:codex', 'openai-sdk', 'codex') },
   { id: 'H3', title: 'JWT bearer on /v1/responses → codex', path: '/v1/responses', headers: { authorization: `Bearer ${SECRET.jwt}` }, expect: x('codex', NONE, CX, 'signal:codex', 'openai-sdk', 'codex'), e2e: true },
   { id: 'H4', title: 'JWT bearer on /v1/messages → NOT codex', headers: { authorization: `Bearer ${SECRET.jwt}` }, expect: x(NONE, NONE, NONE, 'none', 'anthropic-sdk', 'api'), e2e: true },
@@ -184,6 +187,12 @@ export const MATRIX: readonly MatrixRow[] = [
   { id: 'H8', title: 'user agent codex-mcp-client/… (hyphen) → not codex', path: '/v1/responses', headers: { 'User-Agent': 'codex-mcp-client/0.169.0' }, expect: x(NONE, NONE, NONE, 'none', 'openai-sdk', 'api') },
   { id: 'H9', title: 'session-id wins over session_id', path: '/v1/responses', headers: { originator: 'codex_tui', 'session-id': 'hyphen-9', session_id: 'underscore-9' }, expect: x('codex', 'hyphen-9', CX, 'signal:codex', 'openai-sdk', 'codex') },
   { id: 'H10', title: 'Codex traffic with X-TokenPak-Backend claude-code: alias decides, Codex session kept', path: '/v1/responses', headers: { originator: 'codex_exec', 'session-id': SID.codex, 'X-TokenPak-Backend': 'claude-code' }, expect: x('codex', SID.codex, CC, 'backend-header', 'claude-code-cli', 'oauth') },
+  { id: 'H11', title: 'Codex with an x-api-key → the OpenAI API, Codex session kept', path: '/v1/responses', headers: { originator: 'codex_exec', 'session-id': SID.codex, 'x-api-key': SECRET.proj }, expect: x('codex', SID.codex, OA, 'signal:codex', 'openai-sdk', 'api') },
+  { id: 'H12', title: 'Codex with a ChatGPT JWT and originator → the Codex upstream', path: '/v1/responses', headers: { originator: 'codex_exec', 'session-id': SID.codex, authorization: `Bearer ${SECRET.jwt}` }, expect: x('codex', SID.codex, CX, 'signal:codex', 'openai-sdk', 'codex'), e2e: true },
+  { id: 'H13', title: 'Codex with an sk-proj key and X-TokenPak-Provider tokenpak-openai-codex: the header still wins', path: '/v1/responses', headers: { originator: 'codex_exec', 'session-id': SID.codex, authorization: `Bearer ${SECRET.proj}`, 'X-TokenPak-Provider': CX }, expect: x('codex', SID.codex, CX, 'header', 'openai-sdk', 'codex') },
+  { id: 'H14', title: 'Codex with a Claude OAuth bearer (not a key) → the Codex upstream', path: '/v1/responses', headers: { originator: 'codex_exec', authorization: `Bearer ${SECRET.oat}` }, expect: x('codex', NONE, CX, 'signal:codex', 'openai-sdk', 'codex') },
+  { id: 'H15', title: 'OpenClaw user agent on a Claude Code request: the provider-naming signal still wins', headers: { 'User-Agent': 'openclaw', 'X-Claude-Code-Session-Id': SID.claude }, expect: x('openclaw', NONE, CC, 'signal:openclaw', 'claude-code-cli', 'oauth') },
+  { id: 'H16', title: 'Codex originator with a Claude Code session header: Codex still wins', path: '/v1/responses', headers: { originator: 'codex_exec', 'session-id': SID.codex, 'X-Claude-Code-Session-Id': SID.claude }, expect: x('codex', SID.codex, CX, 'signal:codex', 'claude-code-cli', 'codex') },
 
   // ── a third-party signal (test plugin "acme", priority 10 > OpenClaw's) ─────────────────
   { id: 'I1', title: 'acme signal alone', headers: { 'x-acme-run': 'run-1', 'x-api-key': SECRET.apiKey }, expect: x('acme', 'run-1', AN, 'signal:acme', 'anthropic-sdk', 'api'), e2e: true },

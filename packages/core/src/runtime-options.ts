@@ -4,4 +4,6 @@ export interface RuntimeOptions {
   builtinPluginsDir: string | null;
   /** TokenPak's version, for `/tokenpak/status`. */
   version: string;
+  /** Bound on each plugin's import and, separately, its `setup`, in ms. Default 10 000 (ARCHITECTURE §7). */
+  pluginTimeoutMs?: number;
 }

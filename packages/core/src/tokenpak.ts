@@ -88,6 +88,7 @@ export async function createTokenPak(options: TokenPakOptions = {}): Promise<Tok
   const runtime: RuntimeOptions = {
     builtinPluginsDir: options.runtime?.builtinPluginsDir === undefined ? defaultBuiltinPluginsDir() : options.runtime.builtinPluginsDir,
     version: options.runtime?.version ?? coreVersion(),
+    ...(options.runtime?.pluginTimeoutMs === undefined ? {} : { pluginTimeoutMs: options.runtime.pluginTimeoutMs }),
   };
   // One logger for every generation: `log.level` is a restart-only key.
   const logger = options.logger ?? createLogger(config.config.log.level);

@@ -71,6 +71,7 @@ export class Dispatcher {
       incoming: exchange.incoming,
       outgoing: exchange.outgoing,
       upstreamUrl: decision.upstreamUrl,
+      controlHeaders: decision.controlHeaders,
       shape: exchange.shape,
       responseHeaders: exchange.responseHeaders,
       bodyPrefix: exchange.bodyPrefix,

@@ -13,23 +13,27 @@ function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
   return tokens;
 }
 
-function isControlHeader(lower: string): boolean {
-  return lower.startsWith(HeaderName.tokenpakPrefix) || lower === HeaderName.openclawSession;
+const NO_CONTROL_HEADERS: ReadonlySet<string> = new Set();
+
+/** `x-tokenpak-*`, and the headers platform plugins declared for TokenPak (`PlatformSignal.controlHeaders`). */
+function isControlHeader(lower: string, declared: ReadonlySet<string>): boolean {
+  return lower.startsWith(HeaderName.tokenpakPrefix) || declared.has(lower);
 }
 
 /**
  * The request's headers as they go upstream, in the caller's order and spelling
- * (a flat raw-headers array): hop-by-hop and TokenPak control headers removed,
+ * (a flat raw-headers array): hop-by-hop and TokenPak control headers (`x-tokenpak-*` and
+ * `controlHeaders`, the plugin-declared ones from the route decision) removed,
  * `Host` rewritten to the upstream's.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], upstreamHost: string): string[] {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], upstreamHost: string, controlHeaders: ReadonlySet<string> = NO_CONTROL_HEADERS): string[] {
   const listed = connectionTokens(rawHeaders);
   const out: string[] = [];
   let hostWritten = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP_HEADERS.has(lower) || isControlHeader(lower) || listed?.has(lower)) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) || isControlHeader(lower, controlHeaders) || listed?.has(lower)) continue;
     if (lower === HeaderName.host) {
       if (!hostWritten) out.push(name, upstreamHost);
       hostWritten = true;

@@ -26,6 +26,8 @@ export interface ForwardRequest {
   credentialPlan?: CredentialPlan;
   /** The ledger's per-request meter: it reads copies of the bytes after they were passed on. */
   meter?: RequestMeter;
+  /** Plugin-declared control headers (the decision's `controlHeaders`): stripped like `x-tokenpak-*`. */
+  controlHeaders?: ReadonlySet<string>;
 }
 
 /**
@@ -52,8 +54,8 @@ export class HttpForwarder {
       method: incoming.method,
       path: rawPathAndQuery(request.upstreamUrl),
       headers: request.credentialPlan
-        ? applyCredentialPlan(upstreamRequestHeaders(incoming.rawHeaders, target.host), request.credentialPlan)
-        : upstreamRequestHeaders(incoming.rawHeaders, target.host),
+        ? applyCredentialPlan(upstreamRequestHeaders(incoming.rawHeaders, target.host, request.controlHeaders), request.credentialPlan)
+        : upstreamRequestHeaders(incoming.rawHeaders, target.host, request.controlHeaders),
       agent: secure ? this.httpsAgent : this.httpAgent,
     });
 

@@ -51,7 +51,7 @@ export class UpgradeForwarder {
     const routeHeader = [HeaderName.tokenpakRoute, formatRouteHeader(decision)];
     if (decision.via !== 'http' || !decision.upstreamUrl) return fail(400, `${path} cannot be opened as a WebSocket on this route`, routeHeader);
 
-    let outgoingHeaders = upstreamRequestHeaders(incoming.rawHeaders, new URL(decision.upstreamUrl).host);
+    let outgoingHeaders = upstreamRequestHeaders(incoming.rawHeaders, new URL(decision.upstreamUrl).host, decision.controlHeaders);
     if (this.planner.needsPlan(decision)) {
       try {
         outgoingHeaders = applyCredentialPlan(outgoingHeaders, await this.planner.planFor(decision, { path, headers }));

@@ -9,16 +9,29 @@ import { modelPriceSchema } from '../pricing/model-price';
 
 const port = z.number().int().min(0, 'must be 0 (any free port) or 1-65535').max(65535, 'must be at most 65535');
 const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+/**
+ * An upstream base URL. Credentials embedded in it (`http://user:password@host`) are refused:
+ * TokenPak forwards the caller's own credentials and would otherwise have to choose between
+ * dropping them silently and sending them to every request (the message never echoes them).
+ */
+const upstreamUrl = url.refine((value) => {
+  try {
+    const parsed = new URL(value);
+    return parsed.username === '' && parsed.password === '';
+  } catch {
+    return true;
+  }
+}, 'must not contain credentials (user:password@host): remove them from the URL; TokenPak forwards the caller\'s own credentials');
 
 const providerSchema = z
   .object({
-    upstream: url.optional().describe('Base URL requests for this provider are forwarded to.'),
+    upstream: upstreamUrl.optional().describe('Base URL requests for this provider are forwarded to.'),
     credentials: z.string().min(1).optional().describe('Which credential source serves this provider (e.g. caller).'),
   })
   .strict();
 
 const builtinProvider = (upstream: string) =>
-  providerSchema.extend({ upstream: url.default(upstream), credentials: z.string().min(1).default('caller') }).prefault({});
+  providerSchema.extend({ upstream: upstreamUrl.default(upstream), credentials: z.string().min(1).default('caller') }).prefault({});
 
 export const configSchema = z
   .object({

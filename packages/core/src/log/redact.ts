@@ -23,6 +23,8 @@ const SECRET_NAME_PATTERN = /(auth|token|secret|password|passwd|api[-_]?key|cook
 const SECRET_VALUE_PATTERN =
   /\b(?:sk-[A-Za-z0-9_-]{6,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?|(?:ghp|gho|github_pat|xox[abp])_[A-Za-z0-9_]{8,})/g;
 const BEARER_PATTERN = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+/** `scheme://user:password@host`: the userinfo part of a URL (RFC 3986 §3.2.1). */
+const URL_USERINFO_PATTERN = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]+@/gi;
 
 export function redactedPlaceholder(value: string): string {
   return `<redacted:${value.length}>`;
@@ -42,6 +44,7 @@ export function redactHeaderValue(name: string, value: string): string {
 /** Masks anything token-shaped inside free text (error messages, stderr heads). */
 export function redactText(text: string): string {
   return text
+    .replace(URL_USERINFO_PATTERN, (_match, scheme: string) => `${scheme}<redacted>@`)
     .replace(BEARER_PATTERN, (_match, scheme: string) => `${scheme} <redacted>`)
     .replace(SECRET_VALUE_PATTERN, (match) => redactedPlaceholder(match));
 }

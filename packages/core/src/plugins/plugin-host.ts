@@ -8,11 +8,20 @@ import type { Logger } from '../log/logger';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import type { RuntimeOptions } from '../runtime-options';
 import { TOKENS } from '../tokens';
+import { CALLER_CREDENTIALS } from '../credentials/credential-registry';
+import { Provider } from '../routing/types';
 import { discoverPlugins, type DiscoveredPlugin } from './discover-plugins';
+import { pluginConfigView } from './plugin-config-view';
 import { loadPluginModule } from './load-plugin-module';
 import { PLUGIN_API_VERSION, type PluginContext, type PluginReport, type TokenPakPlugin } from './types';
 
-const SETUP_TIMEOUT_MS = 10_000;
+type RegistryKind = 'signal' | 'credentials' | 'provider';
+const REGISTRY_LABEL: Readonly<Record<RegistryKind, string>> = { signal: 'platform signal', credentials: 'credential source', provider: 'provider' };
+/** Providers core defines from the config (the API identities); a plugin may add others, not replace these. */
+const BUILTIN_PROVIDERS: ReadonlySet<string> = new Set(Object.values(Provider).filter((name) => name !== Provider.openaiCodex));
+
+/** Bound on a plugin's import (module top level included) and, separately, on its `setup` (ARCHITECTURE §7). */
+const DEFAULT_PLUGIN_TIMEOUT_MS = 10_000;
 
 /**
  * Owns plugin discovery, loading, ordering and failure isolation (ARCHITECTURE §3).
@@ -23,6 +32,11 @@ const SETUP_TIMEOUT_MS = 10_000;
 export class PluginHost {
   private readonly loaded: Array<{ name: string; disposers: Disposer[] }> = [];
   private report: PluginReport[] = [];
+  /**
+   * Who holds each registered name, per registry ("signal:codex" → "codex"): a second
+   * plugin registering a taken name is refused, never silently swapped in.
+   */
+  private readonly owners = new Map<string, string>();
 
   constructor(
     @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
@@ -51,7 +65,7 @@ export class PluginHost {
   }
 
   private async loadOne(discovered: DiscoveredPlugin, disabled: ReadonlySet<string>, names: Set<string>): Promise<PluginReport> {
-    const base = { folder: discovered.folder, builtin: discovered.builtin, signals: [], credentials: [], providers: [] };
+    const base = { folder: discovered.folder, builtin: discovered.builtin, signals: [], credentials: [], providers: [], refused: [] };
     const preliminaryName = discovered.packageName ?? discovered.folderName;
     const isDisabled = (name: string): boolean => disabled.has(name) || disabled.has(discovered.folderName) || (!!discovered.packageName && disabled.has(discovered.packageName));
     if (isDisabled(preliminaryName)) return { ...base, name: discovered.folderName, state: 'disabled', reason: 'listed in plugins.disabled' };
@@ -59,47 +73,87 @@ export class PluginHost {
 
     let plugin: TokenPakPlugin;
     try {
-      plugin = validatePlugin(await loadPluginModule(discovered.entry));
+      plugin = validatePlugin(await withTimeout(loadPluginModule(discovered.entry), this.timeoutMs));
     } catch (error) {
-      return { ...base, name: discovered.folderName, state: 'failed', reason: `failed to load ${discovered.entry}: ${firstLine(error)}` };
+      const reason = error instanceof PluginTimeout ? `timed out (loading ${discovered.entry} did not finish within ${this.timeoutMs / 1000}s)` : `failed to load ${discovered.entry}: ${firstLine(error)}`;
+      return { ...base, name: discovered.folderName, state: 'failed', reason };
     }
     if (isDisabled(plugin.name)) return { ...base, name: plugin.name, state: 'disabled', reason: 'listed in plugins.disabled' };
     if (names.has(plugin.name)) return { ...base, name: plugin.name, state: 'failed', reason: `another plugin is already named "${plugin.name}"` };
 
-    const report: PluginReport = { ...base, name: plugin.name, state: 'loaded', signals: [], credentials: [], providers: [] };
+    const report: PluginReport = { ...base, name: plugin.name, state: 'loaded', signals: [], credentials: [], providers: [], refused: [] };
     const disposers: Disposer[] = [];
-    /** Wraps a registry's `register` so the host can undo it and report what was registered. */
+    const owned: string[] = [];
+    /** Set when setup failed or timed out: a late registration from a still-running setup is refused. */
+    let closed = false;
+    /**
+     * Wraps a registry's `register`: refuses a name that a built-in or another plugin holds,
+     * and records what was registered so the host can undo it and report it.
+     */
     const tracked =
-      <T extends { name: string }>(register: (item: T) => Disposer, names: string[]) =>
+      <T extends { name: string }>(kind: RegistryKind, register: (item: T) => Disposer, names: string[]) =>
       (item: T): Disposer => {
+        if (closed) throw new Error(`plugin "${plugin.name}" failed to set up; late registrations are refused`);
+        const name = typeof item?.name === 'string' ? item.name : '';
+        const key = `${kind}:${name}`;
+        const holder = this.owners.get(key) ?? (this.isBuiltin(kind, name) ? 'TokenPak (built in)' : undefined);
+        if (holder !== undefined && holder !== plugin.name) {
+          const message = `${REGISTRY_LABEL[kind]} "${name}" is already registered by ${holder === 'TokenPak (built in)' ? holder : `plugin "${holder}"`}; refused`;
+          report.refused.push(message);
+          this.logger.warn(`plugin ${plugin.name}: ${message}`);
+          throw new Error(message);
+        }
         const disposer = register(item);
         disposers.push(disposer);
-        if (!names.includes(item.name)) names.push(item.name);
+        if (!this.owners.has(key)) {
+          this.owners.set(key, plugin.name);
+          owned.push(key);
+        }
+        if (!names.includes(name)) names.push(name);
         return disposer;
       };
     const ctx: PluginContext = {
-      bridge: { register: tracked((signal) => this.bridge.register(signal), report.signals) },
-      credentials: { register: tracked((provider) => this.credentials.register(provider), report.credentials) },
-      providers: { register: tracked((definition) => this.providers.register(definition), report.providers) },
+      bridge: { register: tracked('signal', (signal) => this.bridge.register(signal), report.signals) },
+      credentials: { register: tracked('credentials', (provider) => this.credentials.register(provider), report.credentials) },
+      providers: { register: tracked('provider', (definition) => this.providers.register(definition), report.providers) },
       settings: Object.freeze({ ...(this.resolved.config.plugins.settings[plugin.name] ?? {}) }),
       logger: this.logger.child(plugin.name),
-      config: this.resolved.config,
+      config: pluginConfigView(this.resolved.config),
+    };
+    const undo = (): void => {
+      closed = true;
+      disposeAll(disposers, this.logger);
+      for (const key of owned) this.owners.delete(key);
     };
     try {
-      const returned = await withTimeout(Promise.resolve(plugin.setup(ctx)), SETUP_TIMEOUT_MS, `setup did not finish within ${SETUP_TIMEOUT_MS / 1000}s`);
+      const returned = await withTimeout(Promise.resolve().then(() => plugin.setup(ctx)), this.timeoutMs);
       if (typeof returned === 'function') disposers.push(returned);
     } catch (error) {
-      disposeAll(disposers, this.logger);
-      return { ...base, name: plugin.name, state: 'failed', reason: `setup threw: ${firstLine(error)}` };
+      undo();
+      const reason = error instanceof PluginTimeout ? `timed out (setup did not finish within ${this.timeoutMs / 1000}s)` : `setup threw: ${firstLine(error)}`;
+      return { ...base, name: plugin.name, state: 'failed', reason, refused: report.refused };
     }
     names.add(plugin.name);
     this.loaded.push({ name: plugin.name, disposers });
     return report;
   }
 
+  /** Names core registers itself: plugins may not replace them. */
+  private isBuiltin(kind: RegistryKind, name: string): boolean {
+    if (kind === 'credentials') return name === CALLER_CREDENTIALS || this.credentials.get(name) !== undefined;
+    if (kind === 'provider') return name in this.resolved.config.providers && BUILTIN_PROVIDERS.has(name);
+    return false;
+  }
+
+  /** The import / setup bound (runtime option, so tests need not wait 10 s). */
+  private get timeoutMs(): number {
+    return this.runtime.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
+  }
+
   /** Undoes every plugin's registrations, last loaded first. */
   unloadAll(): void {
     for (const plugin of this.loaded.splice(0).reverse()) disposeAll(plugin.disposers, this.logger);
+    this.owners.clear();
   }
 }
 
@@ -128,12 +182,23 @@ function firstLine(error: unknown): string {
   return errorMessage(error).split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** A plugin's import or setup outlived its bound. */
+class PluginTimeout extends Error {
+  override readonly name = 'PluginTimeout';
+}
+
+/**
+ * `promise`, or a `PluginTimeout` after `ms`. A late rejection of the abandoned promise is
+ * swallowed (it must not become an unhandled rejection that ends the process).
+ */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
+    // Referenced on purpose: a plugin whose import or setup never settles leaves nothing else
+    // on the event loop, and an unreferenced timer would let Node exit silently (code 0).
+    timer = setTimeout(() => reject(new PluginTimeout(`did not finish within ${ms} ms`)), ms);
   });
+  promise.catch(() => undefined);
   try {
     return await Promise.race([promise, timeout]);
   } finally {

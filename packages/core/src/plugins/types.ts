@@ -1,13 +1,17 @@
 import type { Disposer, PlatformSignal } from '../bridge/types';
 import type { CredentialProvider } from '../credentials/types';
-import type { TokenPakConfig } from '../config/schema';
 import type { Logger } from '../log/logger';
 import type { ProviderDefinition } from '../providers/types';
+import type { PluginConfigView } from './plugin-config-view';
 
 /** The plugin API version this host implements. */
 export const PLUGIN_API_VERSION = 1;
 
-/** What a plugin's `setup` receives. Everything it registers is undone when the plugin is unloaded. */
+/**
+ * What a plugin's `setup` receives. Everything it registers is undone when the plugin is
+ * unloaded. Each `register` throws when the name is already held by a built-in or by
+ * another plugin (refused and reported, never silently replaced).
+ */
 export interface PluginContext {
   bridge: { register(signal: PlatformSignal): Disposer };
   credentials: { register(provider: CredentialProvider): Disposer };
@@ -15,8 +19,8 @@ export interface PluginContext {
   /** This plugin's `plugins.settings.<name>` from the config (frozen; `{}` when absent). */
   settings: Readonly<Record<string, unknown>>;
   logger: Logger;
-  /** The resolved TokenPak config (paths absolute), read-only. */
-  config: Readonly<TokenPakConfig>;
+  /** A frozen view of the config values a plugin may read (paths absolute); not the live config. */
+  config: PluginConfigView;
 }
 
 export interface TokenPakPlugin {
@@ -41,4 +45,6 @@ export interface PluginReport {
   signals: string[];
   credentials: string[];
   providers: string[];
+  /** Registrations refused because the name was taken (`platform signal "x" is already registered by …`). */
+  refused: string[];
 }

@@ -18,9 +18,3 @@ export function defaultProviderForPath(path: string, headers: Headers): string |
   }
   return anthropicVersion ? Provider.anthropic : Provider.openai;
 }
-
-/** `https://host/base` + `/v1/x` + `?q` → `https://host/base/v1/x?q`. */
-export function appendPath(upstream: URL, path: string, search: string): string {
-  const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
-  return `${upstream.origin}${base}${path}${search}`;
-}

@@ -2,7 +2,8 @@ import { inject, injectable } from 'tsyringe';
 import type { Disposer } from '../bridge/types';
 import type { ResolvedConfig } from '../config/load-config';
 import { TOKENS } from '../tokens';
-import { appendPath, defaultProviderForPath } from './default-provider';
+import { defaultProviderForPath } from './default-provider';
+import { parseUpstreamBase, upstreamUrlFor, type UpstreamBase } from './upstream-base';
 import type { ProviderDefinition } from './types';
 
 export interface UpstreamTarget {
@@ -18,7 +19,7 @@ export interface UpstreamTarget {
 export class ProviderRegistry {
   private readonly definitions = new Map<string, ProviderDefinition>();
   /** Parsed upstream base URLs: parsing one per request showed up in profiles. */
-  private readonly parsedUpstreams = new Map<string, URL>();
+  private readonly parsedUpstreams = new Map<string, UpstreamBase>();
 
   constructor(@inject(TOKENS.Config) private readonly resolved: ResolvedConfig) {}
 
@@ -26,7 +27,10 @@ export class ProviderRegistry {
     if (!definition || typeof definition.name !== 'string' || definition.name.trim() === '') {
       throw new TypeError('a provider definition needs a non-empty "name"');
     }
-    if (definition.upstream !== undefined) new URL(definition.upstream);
+    if (definition.upstream !== undefined) {
+      const parsed = new URL(definition.upstream);
+      if (parsed.username || parsed.password) throw new TypeError(`provider "${definition.name}": upstream must not contain credentials (user:password@host)`);
+    }
     this.definitions.set(definition.name, definition);
     return () => {
       if (this.definitions.get(definition.name) === definition) this.definitions.delete(definition.name);
@@ -75,12 +79,12 @@ export class ProviderRegistry {
     if (!upstream) return null;
     let base = this.parsedUpstreams.get(upstream);
     if (!base) {
-      base = new URL(upstream);
+      base = parseUpstreamBase(upstream);
       this.parsedUpstreams.set(upstream, base);
     }
     const mapUrl = this.definitions.get(provider)?.mapUrl;
     // A fresh copy for plugin code, so it cannot alter the cached URL.
-    const url = mapUrl ? mapUrl(request, new URL(base)) : appendPath(base, request.path, request.search);
-    return url ? { provider, url, origin: base.origin } : null;
+    const url = mapUrl ? mapUrl(request, new URL(base.url)) : upstreamUrlFor(base, request.path, request.search);
+    return url ? { provider, url, origin: base.url.origin } : null;
   }
 }

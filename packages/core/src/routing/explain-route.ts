@@ -15,7 +15,7 @@ export interface RouteQuery {
 
 export interface RouteExplanation {
   request: { method: string; path: string; headers: Record<string, string> };
-  decision: Omit<RouteDecision, 'reasons'>;
+  decision: Omit<RouteDecision, 'reasons' | 'controlHeaders'>;
   /** Exactly the `x-tokenpak-route` header the proxy would send. */
   routeHeader: string;
   /** The rules that fired, in order. */
@@ -36,7 +36,8 @@ export function explainRoute(resolver: RouteResolver, query: RouteQuery, maxInsp
   for (const [name, value] of Object.entries(query.headers ?? {})) headers.append(name, String(value));
   const request = { method, path, search, headers };
   const inspection = resolver.inspect(request);
-  const { reasons, ...decision } = resolver.decide(request, inspection, offeredBody(request, query.body, maxInspectBytes));
+  // controlHeaders is the registry's set (the same for every request), not part of this request's decision.
+  const { reasons, controlHeaders: _controlHeaders, ...decision } = resolver.decide(request, inspection, offeredBody(request, query.body, maxInspectBytes));
   const shownHeaders: Record<string, string> = {};
   headers.forEach((value, name) => {
     shownHeaders[name] = redactHeaderValue(name, value);
@@ -44,7 +45,7 @@ export function explainRoute(resolver: RouteResolver, query: RouteQuery, maxInsp
   return {
     request: { method, path: fullPath, headers: shownHeaders },
     decision,
-    routeHeader: formatRouteHeader({ ...decision, reasons }),
+    routeHeader: formatRouteHeader(decision),
     reasons,
   };
 }

@@ -44,8 +44,13 @@ export function resolveProvider(headers: Headers, match: PlatformMatch | null, r
   if (match) {
     const declared = match.origin.declaredProvider?.trim();
     const provider = declared || match.signal.defaultProvider;
-    reasons.push(`provider: ${declared ? 'declared by the origin' : `default of signal "${match.signal.name}"`}: ${provider}`);
-    return { platform, sessionId, provider, providerSource: `signal:${match.signal.name}` };
+    if (provider) {
+      const rule = declared ? `declared by the origin${match.origin.providerRule ? ` (${match.origin.providerRule})` : ''}` : `default of signal "${match.signal.name}"`;
+      reasons.push(`provider: ${rule}: ${provider}`);
+      return { platform, sessionId, provider, providerSource: `signal:${match.signal.name}` };
+    }
+    reasons.push(`provider: none (signal "${match.signal.name}" names the platform only; the caller's identity is kept)`);
+    return { platform, sessionId, provider: null, providerSource: 'none' };
   }
   reasons.push('provider: none (no header, no signal matched)');
   return { platform, sessionId, provider: null, providerSource: 'none' };

@@ -14,7 +14,7 @@ function token(value: string | null, maxLength = 128): string {
  * The `x-tokenpak-route` value. Exact grammar (tests and tools parse it):
  * `platform=<name|none>; session=<id|none>; provider=<name|none>; source=<…>; class=<…>; backend=<…>; via=<…>`.
  */
-export function formatRouteHeader(decision: RouteDecision): string {
+export function formatRouteHeader(decision: Pick<RouteDecision, 'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via'>): string {
   return (
     `platform=${token(decision.platform)}; session=${token(decision.sessionId, MAX_SESSION_LENGTH)}; ` +
     `provider=${token(decision.provider)}; source=${token(decision.providerSource)}; class=${decision.routeClass}; ` +

@@ -16,7 +16,10 @@ const COMPANION_PATHS: ReadonlySet<string> = new Set(['/v1/messages', '/v1/messa
 /** Phase one of routing: the header-only signal match, and which signals want the body. */
 export interface RouteInspection {
   match: PlatformMatch | null;
-  /** Non-empty only when no signal matched on headers and some signal asks for the body. */
+  /**
+   * Non-empty only when no provider-naming signal matched on headers and some signal asks
+   * for the body (a platform-only match, e.g. Claude Code, does not hide a body signal).
+   */
   bodyWanters: readonly PlatformSignal[];
 }
 
@@ -35,7 +38,8 @@ export class RouteResolver {
   inspect(request: RouteRequest): RouteInspection {
     const signalRequest = { method: request.method, path: request.path };
     const match = this.bridge.detect(request.headers, signalRequest);
-    return { match, bodyWanters: match ? [] : this.bridge.bodyWanters(request.headers, signalRequest) };
+    const namesProvider = match !== null && (match.signal.defaultProvider !== null || !!match.origin.declaredProvider);
+    return { match, bodyWanters: namesProvider ? [] : this.bridge.bodyWanters(request.headers, signalRequest) };
   }
 
   /**
@@ -45,10 +49,11 @@ export class RouteResolver {
   decide(request: RouteRequest, inspection: RouteInspection, body?: { json: unknown } | { skipped: string }): RouteDecision {
     const reasons: string[] = [];
     let match = inspection.match;
-    if (!match && inspection.bodyWanters.length > 0) {
+    if (inspection.bodyWanters.length > 0) {
       if (body && 'json' in body) {
-        match = this.bridge.detectFromBody(inspection.bodyWanters, body.json, request.headers, { method: request.method, path: request.path });
-        if (!match) reasons.push('platform: body inspected, no signal recognised it');
+        const bodyMatch = this.bridge.detectFromBody(inspection.bodyWanters, body.json, request.headers, { method: request.method, path: request.path });
+        if (bodyMatch) match = bodyMatch;
+        else reasons.push('platform: body inspected, no signal recognised it');
       } else if (body) {
         reasons.push(`platform: body not inspected (${body.skipped})`);
       }
@@ -73,6 +78,7 @@ export class RouteResolver {
       via,
       credentialSource,
       upstreamUrl: target?.url ?? '',
+      controlHeaders: this.bridge.controlHeaders(),
       reasons: Object.freeze(reasons),
     });
   }

@@ -45,6 +45,8 @@ export interface RouteDecision extends ProviderResolution {
   credentialSource: string;
   /** Absolute upstream URL for this request (path and query included). */
   upstreamUrl: string;
+  /** Request headers declared by platform plugins for TokenPak (e.g. `x-openclaw-session`): never forwarded upstream. */
+  controlHeaders: ReadonlySet<string>;
   /** Why: every rule that fired, in order. */
   reasons: readonly string[];
 }
