@@ -175,11 +175,16 @@ describe('tokenpak doctor', () => {
     expect(check(json, 'integration:openclaw').detail).toContain('not valid JSON');
   });
 
-  test('upstream URLs are shown without user-info or query (no secret in the output)', async () => {
-    s.writeConfig({ providers: { 'tokenpak-openai': { upstream: 'http://gateway-user:sk-gateway-password-123456@127.0.0.1:9/v1?api_key=sk-query-secret-123456' } } });
+  test('upstream URLs are shown without their query; user-info in an upstream is a config failure (no secret in the output)', async () => {
+    s.writeConfig({ providers: { 'tokenpak-openai': { upstream: 'http://127.0.0.1:9/v1?api_key=sk-query-secret-123456' } } });
     const result = await s.doctorJson();
     expect(check(result.json, 'provider:tokenpak-openai').detail).toContain('tokenpak-openai → http://127.0.0.1:9/v1, credentials: caller');
-    expect(result.stdout + result.stderr).not.toMatch(/sk-gateway-password|sk-query-secret|gateway-user/);
+    expect(result.stdout + result.stderr).not.toMatch(/sk-query-secret/);
+
+    s.writeConfig({ providers: { 'tokenpak-openai': { upstream: 'http://gateway-user:sk-gateway-password-123456@127.0.0.1:9/v1' } } });
+    const refused = await s.doctorJson();
+    expect(check(refused.json, 'config')).toMatchObject({ status: 'fail' });
+    expect(refused.stdout + refused.stderr).not.toMatch(/sk-gateway-password|gateway-user/);
   });
 
   test('--online makes one request per upstream (reachability + latency); without it, none', async () => {
