@@ -6,6 +6,7 @@ import type { CredentialPlan } from '../credentials/types';
 import type { RequestMeter } from '../ledger/request-meter';
 import type { Logger } from '../log/logger';
 import { flatToRecord, splitPathAndQuery, toWebHeaders } from '../http/node-headers';
+import { defaultProviderForPath } from '../providers/default-provider';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import { authShape } from '../routing/auth-shape';
 import type { RouteDecision } from '../routing/types';
@@ -85,6 +86,7 @@ export class Dispatcher {
 
   private forward(decision: RouteDecision, exchange: Exchange, credentialPlan?: CredentialPlan): void {
     const config = this.resolved.config;
+    const provider = this.servingProvider(decision, exchange.incoming);
     this.forwarder.forward({
       credentialPlan,
       incoming: exchange.incoming,
@@ -94,15 +96,25 @@ export class Dispatcher {
       responseHeaders: exchange.responseHeaders,
       bodyPrefix: exchange.bodyPrefix,
       meter: exchange.meter,
-      timeouts: timeoutsOf(config, decision.provider),
+      timeouts: timeoutsOf(config, provider),
       retryBufferBytes: config.routing.retryBufferBytes,
-      fallback: this.fallbackChain(decision, exchange),
+      fallback: this.fallbackChain(provider, exchange),
     });
   }
 
+  /**
+   * The provider whose upstream the decision's URL points at: the decided one when it has an
+   * upstream, else the path's default (as `ProviderRegistry.target` chose it) — its
+   * `timeouts` and `fallback` apply. Read from the raw headers: no `Headers` object per request.
+   */
+  private servingProvider(decision: RouteDecision, incoming: IncomingMessage): string | null {
+    if (decision.provider && this.providers.upstreamOf(decision.provider)) return decision.provider;
+    const [path] = splitPathAndQuery(incoming.url ?? '/');
+    return defaultProviderForPath(path, { has: (name: string) => incoming.headers[name.toLowerCase()] !== undefined }) ?? decision.provider;
+  }
+
   /** The provider's fallback walk, only when it has rules (most requests pay one lookup). */
-  private fallbackChain(decision: RouteDecision, exchange: Exchange): FallbackChain | undefined {
-    const provider = decision.provider;
+  private fallbackChain(provider: string | null, exchange: Exchange): FallbackChain | undefined {
     if (!provider || !this.resolved.config.providers[provider]?.fallback.length) return undefined;
     const [path, search] = splitPathAndQuery(exchange.incoming.url ?? '/');
     return new FallbackChain(this.resolved.config, this.providers, { path, search, headers: toWebHeaders(exchange.incoming.headers) }, provider, exchange.responseHeaders);
@@ -115,7 +127,7 @@ export class Dispatcher {
    * reads is copied alongside, so it can be sent on.
    */
   private withUnavailableFallback(decision: RouteDecision, exchange: Exchange): Exchange {
-    const chain = this.fallbackChain(decision, exchange);
+    const chain = this.fallbackChain(decision.provider, exchange);
     const configured = chain?.handles('unavailable') ?? false;
     const toCaller = this.resolved.config.companion.fallbackToCaller && decision.upstreamUrl !== '' && authShape(toWebHeaders(exchange.incoming.headers)) !== 'none';
     if (!configured && !toCaller) return exchange;

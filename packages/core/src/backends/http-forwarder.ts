@@ -15,7 +15,7 @@ import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers
 import { HintedHttpAgent, HintedHttpsAgent } from './keep-alive-agent';
 import { RequestBodyKeeper } from './request-body-keeper';
 import { SseEventBoundary } from './sse-event-boundary';
-import { armRequestTimeouts, DEFAULT_UPSTREAM_TIMEOUTS, IdleTimer, UpstreamTimeoutError } from './upstream-timeout';
+import { armRequestTimeouts, DEFAULT_UPSTREAM_TIMEOUTS, IdleTimer, UpstreamTimeoutError, type RequestTimers } from './upstream-timeout';
 
 export interface ForwardRequest {
   incoming: IncomingMessage;
@@ -64,6 +64,8 @@ interface ExchangeState {
   clientGone: boolean;
   retried: boolean;
   responseHeaders: readonly string[];
+  /** The timers of the attempt that streams the client's upload (its headers wait counts from the last byte). */
+  uploadTimers: RequestTimers | null;
 }
 
 /** Errors that mean a reused keep-alive connection was already closed by the upstream (the close race). */
@@ -102,6 +104,7 @@ export class HttpForwarder {
       clientGone: false,
       retried: false,
       responseHeaders: request.responseHeaders,
+      uploadTimers: null,
     };
 
     // The client went away: stop the upstream work it asked for.
@@ -140,7 +143,8 @@ export class HttpForwarder {
       agent: attempt.fresh ? false : secure ? this.httpsAgent : this.httpAgent,
     });
     state.current = upstream;
-    const disarm = armRequestTimeouts(upstream, attempt.timeouts);
+    const timers = armRequestTimeouts(upstream, attempt.timeouts, secure);
+    const disarm = timers.stop;
 
     upstream.on('error', (error: Error) => {
       disarm();
@@ -184,8 +188,12 @@ export class HttpForwarder {
     }
     const prefix = state.request.bodyPrefix;
     if (prefix && prefix.length > 0) upstream.write(prefix);
-    if (incoming.complete && incoming.readableEnded) upstream.end();
-    else incoming.pipe(upstream);
+    if (incoming.complete && incoming.readableEnded) {
+      upstream.end();
+    } else {
+      state.uploadTimers = timers;
+      incoming.pipe(upstream);
+    }
   }
 
   /** Before any response byte: one safe retry, else a fallback, else an error in the caller's shape. */
@@ -324,7 +332,10 @@ export class HttpForwarder {
       state.responded = true;
       writeApiError(outgoing, shape, { status: 408, message: `the request body stalled for more than ${idleMs} ms`, code: 'client_timeout' }, { ...flatToRecord(state.responseHeaders), connection: 'close' });
     });
-    incoming.on('data', () => idle.touch());
+    incoming.on('data', () => {
+      idle.touch();
+      state.uploadTimers?.bodySent();
+    });
     incoming.once('end', () => idle.stop());
     incoming.once('close', () => idle.stop());
   }

@@ -21,27 +21,39 @@ export class UpstreamTimeoutError extends Error {
   }
 }
 
+/** The connect and headers timers of one upstream attempt. */
+export interface RequestTimers {
+  /** A request body byte went out: the headers wait counts from the last one. */
+  bodySent(): void;
+  /** The response arrived or the attempt ended. */
+  stop(): void;
+}
+
 /**
  * Arms the connect and headers timers of one upstream attempt. `connectMs` runs from the
- * moment a new socket starts connecting until it is connected (a reused pooled socket has
- * nothing to wait for); `headersMs` from the request's start until its response headers.
- * On expiry the request is destroyed with an `UpstreamTimeoutError`. Returns a function that
- * disarms both (call it when the response arrived or the attempt ended).
+ * moment a new socket is assigned until it is connected (TCP, and TLS for `secure`; a reused
+ * pooled socket has nothing to wait for); `headersMs` from the last request byte sent (a slow
+ * upload is bounded by `idleMs` instead) until the response headers. On expiry the request
+ * is destroyed with an `UpstreamTimeoutError`.
  */
-export function armRequestTimeouts(upstream: ClientRequest, timeouts: UpstreamTimeouts): () => void {
+export function armRequestTimeouts(upstream: ClientRequest, timeouts: UpstreamTimeouts, secure: boolean): RequestTimers {
   let connectTimer: NodeJS.Timeout | undefined;
   const headersTimer =
     timeouts.headersMs > 0 ? setTimeout(() => upstream.destroy(new UpstreamTimeoutError('headers', timeouts.headersMs)), timeouts.headersMs) : undefined;
   if (timeouts.connectMs > 0) {
     upstream.once('socket', (socket: Socket) => {
-      if (!socket.connecting) return;
+      if (upstream.reusedSocket) return;
       connectTimer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError('connect', timeouts.connectMs)), timeouts.connectMs);
-      socket.once('connect', () => clearTimeout(connectTimer));
+      // A TLS connection is usable once its handshake is done, not when TCP connects.
+      socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
   }
-  return () => {
-    clearTimeout(connectTimer);
-    clearTimeout(headersTimer);
+  return {
+    bodySent: () => headersTimer?.refresh(),
+    stop: () => {
+      clearTimeout(connectTimer);
+      clearTimeout(headersTimer);
+    },
   };
 }
 
