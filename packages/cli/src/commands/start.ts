@@ -1,5 +1,6 @@
 import { createLogger, createTokenPak, type PluginReport } from '@tokenpak/core';
 import { parseArgs } from 'node:util';
+import { isExecutableOnPath } from '../find-executable';
 import { ExitCode, type CliIo } from '../io';
 import { configOption, loadCliConfig } from './shared-options';
 
@@ -37,6 +38,12 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
       config.config.companion.dispatch
         ? 'warning: providers.tokenpak-claude-code.credentials is "claude-login", but it only applies with companion dispatch off (companion.dispatch: false); it is not used now.\n'
         : "warning: claude-login is on: requests for tokenpak-claude-code are sent with your local Claude Code login. The provider's terms may restrict subscription tokens in third-party clients; use it at your own risk.\n",
+    );
+  }
+  const { companion } = config.config;
+  if (companion.dispatch && !isExecutableOnPath(companion.command, process.env.PATH)) {
+    io.out(
+      `warning: the claude CLI ("${companion.command}") was not found: tokenpak-claude-code requests ${companion.fallbackToCaller ? "are forwarded with the caller's own credentials when it sends any, else answered 502" : 'are answered 502'} until it is installed (companion.command / TOKENPAK_CLAUDE_BIN).\n`,
     );
   }
   for (const report of tokenpak.plugins.filter((plugin) => plugin.state === 'failed')) {
