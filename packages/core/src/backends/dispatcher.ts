@@ -9,13 +9,15 @@ import { flatToRecord, splitPathAndQuery, toWebHeaders } from '../http/node-head
 import { defaultProviderForPath } from '../providers/default-provider';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import { authShape } from '../routing/auth-shape';
+import { fallbackNote } from '../routing/route-header';
 import type { RouteDecision } from '../routing/types';
 import { writeApiError, type ApiShape } from '../server/api-errors';
 import { TOKENS } from '../tokens';
 import type { CompanionBackend } from './companion/companion-backend';
-import { FallbackChain, timeoutsOf, withRouteNote } from './fallback-chain';
+import { FallbackChain, withRouteNote } from './fallback-chain';
 import type { HttpForwarder } from './http-forwarder';
 import { RequestBodyKeeper } from './request-body-keeper';
+import { timeoutsOf } from './upstream-timeout';
 
 /** One client exchange, handed from the server to a backend. */
 export interface Exchange {
@@ -135,7 +137,7 @@ export class Dispatcher {
     const unavailable = (reason: string): boolean => {
       if (exchange.outgoing.headersSent || !keeper.whole) return false;
       const step = configured ? chain!.next('unavailable') : null;
-      const note = step?.note ?? `fallback=${decision.provider ?? 'caller'} (unavailable)`;
+      const note = step?.note ?? fallbackNote(decision.provider ?? 'caller', 'unavailable');
       this.logger.warn(`companion unavailable; forwarding instead (${note})`, { reason });
       exchange.meter?.noteFallback(note);
       void keeper.wholeBody().then((body) => {

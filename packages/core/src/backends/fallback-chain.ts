@@ -1,7 +1,8 @@
 import type { FallbackTrigger, TokenPakConfig, UpstreamTimeouts } from '../config/schema';
 import { HeaderName } from '../http/header-names';
 import type { ProviderRegistry } from '../providers/provider-registry';
-import { DEFAULT_UPSTREAM_TIMEOUTS } from './upstream-timeout';
+import { fallbackNote } from '../routing/route-header';
+import { timeoutsOf } from './upstream-timeout';
 
 /** Where a request goes next after a failure before its response started. */
 export interface FallbackStep {
@@ -59,7 +60,7 @@ export class FallbackChain {
       if (!target || target.provider !== rule.provider) continue;
       this.visited.add(rule.provider);
       this.current = rule.provider;
-      const note = `fallback=${rule.provider} (${trigger})`;
+      const note = fallbackNote(rule.provider, trigger);
       this.headers = withRouteNote(this.headers, note);
       return {
         provider: rule.provider,
@@ -73,10 +74,6 @@ export class FallbackChain {
   }
 }
 
-/** The timeouts that apply to `provider` (its own, else the defaults). */
-export function timeoutsOf(config: TokenPakConfig, provider: string | null): UpstreamTimeouts {
-  return (provider ? config.providers[provider]?.timeouts : undefined) ?? DEFAULT_UPSTREAM_TIMEOUTS;
-}
 
 /** Appends `; <note>` to the `x-tokenpak-route` value in a flat header list (additive to the route grammar). */
 export function withRouteNote(flat: readonly string[], note: string): string[] {

@@ -1,9 +1,14 @@
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import type { UpstreamTimeouts } from '../config/schema';
+import type { TokenPakConfig, UpstreamTimeouts } from '../config/schema';
 
 /** `providers.<name>.timeouts` for a provider the config does not list (same as the schema's defaults). */
 export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = Object.freeze({ connectMs: 10_000, headersMs: 600_000, idleMs: 300_000 });
+
+/** The timeouts that apply to `provider` (its own, else the defaults). */
+export function timeoutsOf(config: TokenPakConfig, provider: string | null): UpstreamTimeouts {
+  return (provider ? config.providers[provider]?.timeouts : undefined) ?? DEFAULT_UPSTREAM_TIMEOUTS;
+}
 
 /** Which upstream wait ran out (ARCHITECTURE §7). */
 export type TimeoutPhase = 'connect' | 'headers' | 'idle';
