@@ -140,8 +140,10 @@ export class Dispatcher {
       const note = step?.note ?? fallbackNote(decision.provider ?? 'caller', 'unavailable');
       this.logger.warn(`companion unavailable; forwarding instead (${note})`, { reason });
       exchange.meter?.noteFallback(note);
-      void keeper.wholeBody().then((body) => {
-        this.forwarder.forward({
+      keeper
+        .wholeBody()
+        .then((body) => {
+          this.forwarder.forward({
           incoming: exchange.incoming,
           outgoing: exchange.outgoing,
           upstreamUrl: step?.upstreamUrl ?? decision.upstreamUrl,
@@ -151,8 +153,12 @@ export class Dispatcher {
           timeouts: step?.timeouts ?? timeoutsOf(this.resolved.config, decision.provider),
           fallback: step ? chain : undefined,
           heldBody: body ?? [],
+          });
+        })
+        .catch((error: unknown) => {
+          this.logger.error('companion fallback failed', { error: error instanceof Error ? error.message : String(error) });
+          writeApiError(exchange.outgoing, exchange.shape, { status: 502, message: 'TokenPak could not forward the request the companion could not serve' }, flatToRecord(exchange.responseHeaders));
         });
-      });
       return true;
     };
     return { ...exchange, unavailable };

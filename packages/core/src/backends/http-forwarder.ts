@@ -224,7 +224,11 @@ export class HttpForwarder {
   /** Sends the kept body to `attempt` once the upload is whole; `otherwise` when it never will be. */
   private resend(state: ExchangeState, attempt: Attempt, otherwise: () => void): void {
     if (state.request.heldBody) {
-      this.attempt(state, { ...attempt, body: state.request.heldBody });
+      try {
+        this.attempt(state, { ...attempt, body: state.request.heldBody });
+      } catch (error) {
+        this.fail(state, new URL(attempt.upstreamUrl).origin, error instanceof Error ? error : new Error(String(error)));
+      }
       return;
     }
     const keeper = state.keeper!;
@@ -232,11 +236,15 @@ export class HttpForwarder {
     // Unpiped, the upload would pause: let it run into the keeper.
     if (!incoming.readableEnded) incoming.resume();
     state.current = null;
-    void keeper.wholeBody().then((body) => {
-      if (state.clientGone) return;
-      if (body) this.attempt(state, { ...attempt, body });
-      else otherwise();
-    });
+    keeper
+      .wholeBody()
+      .then((body) => {
+        if (state.clientGone) return;
+        if (body) this.attempt(state, { ...attempt, body });
+        else otherwise();
+      })
+      // `http.request` throws on what it cannot send; outside the dispatcher's try, that must still become an answer.
+      .catch((error: unknown) => this.fail(state, new URL(attempt.upstreamUrl).origin, error instanceof Error ? error : new Error(String(error))));
   }
 
   private bodyKeepable(state: ExchangeState): boolean {
