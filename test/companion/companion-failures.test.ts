@@ -21,7 +21,8 @@ describe('companion failures', () => {
 
   beforeAll(async () => {
     fake = createFakeClaude();
-    proxy = await startCompanionProxy(fake, { timeoutMs: 800, continue: false });
+    // The companion's own error answers: no fallback to the caller's key (covered in test/e2e/companion-unavailable-fallback.test.ts).
+    proxy = await startCompanionProxy(fake, { timeoutMs: 800, continue: false, fallbackToCaller: false });
   });
   afterAll(async () => {
     await proxy.stop();
@@ -114,7 +115,7 @@ describe('companion failures', () => {
   });
 
   test('CLI not found → 502 api_error with the install and login hint', async () => {
-    const missing = await startCompanionProxy(fake, { command: '/nonexistent/bin/claude' });
+    const missing = await startCompanionProxy(fake, { command: '/nonexistent/bin/claude', fallbackToCaller: false });
     try {
       const response = await postMessages(missing, body('hi'));
       expect(response.status).toBe(502);

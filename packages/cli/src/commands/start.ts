@@ -1,6 +1,7 @@
 import { createLogger, createTokenPak, type Logger, type PluginReport } from '@tokenpak/core';
 import { parseArgs } from 'node:util';
 import { guardExit } from '../exit-guard';
+import { isExecutableOnPath } from '../find-executable';
 import { ExitCode, type CliIo } from '../io';
 import { InstanceFile } from '../instance-file';
 import { pidFileIn, type PidRecord } from '../pid-file';
@@ -77,6 +78,12 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
           : "warning: claude-login is on: requests for tokenpak-claude-code are sent with your local Claude Code login. The provider's terms may restrict subscription tokens in third-party clients; use it at your own risk.\n",
       );
     }
+    const { companion } = config.config;
+    if (companion.dispatch && !isExecutableOnPath(companion.command, io.env.PATH)) {
+      io.out(
+        `warning: the claude CLI ("${companion.command}") was not found: tokenpak-claude-code requests ${companion.fallbackToCaller ? "are forwarded with the caller's own credentials when it sends any, else answered 502" : 'are answered 502'} until it is installed (companion.command / TOKENPAK_CLAUDE_BIN).\n`,
+      );
+    }
     for (const report of tokenpak.plugins.filter((plugin) => plugin.state === 'failed')) {
       logger.warn(`plugin ${report.name} in ${report.folder} was not loaded: ${report.reason}`);
     }
@@ -87,7 +94,7 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
         record.reloads++;
         record.lastReload = { at: new Date().toISOString(), ok: outcome.ok, generation: outcome.generation, ...(outcome.ok ? {} : { error: outcome.error }) };
         return pidFile.update();
-      });
+      }).catch((error: unknown) => logger?.error('reload failed', { error: error instanceof Error ? error.message : String(error) }));
     });
     const signal = await signals.stopped;
     logger.info(`${signal}: finishing in-flight requests, then exiting`);

@@ -1,14 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inject, injectable } from 'tsyringe';
+import type { ResolvedConfig } from '../config/load-config';
 import { isCredentialUnavailable, type CredentialPlanner } from '../credentials/credential-planner';
 import type { CredentialPlan } from '../credentials/types';
 import type { RequestMeter } from '../ledger/request-meter';
+import type { Logger } from '../log/logger';
 import { flatToRecord, splitPathAndQuery, toWebHeaders } from '../http/node-headers';
+import { defaultProviderForPath } from '../providers/default-provider';
+import type { ProviderRegistry } from '../providers/provider-registry';
+import { authShape } from '../routing/auth-shape';
+import { fallbackNote } from '../routing/route-header';
 import type { RouteDecision } from '../routing/types';
 import { writeApiError, type ApiShape } from '../server/api-errors';
 import { TOKENS } from '../tokens';
 import type { CompanionBackend } from './companion/companion-backend';
+import { FallbackChain, withRouteNote } from './fallback-chain';
 import type { HttpForwarder } from './http-forwarder';
+import { RequestBodyKeeper } from './request-body-keeper';
+import { timeoutsOf } from './upstream-timeout';
 
 /** One client exchange, handed from the server to a backend. */
 export interface Exchange {
@@ -21,21 +30,33 @@ export interface Exchange {
   bodyPrefix?: Buffer;
   /** The ledger's meter for this request (absent when the ledger is off); backends report what they relay or know to it. */
   meter?: RequestMeter;
+  /**
+   * Set when a fallback exists for an unavailable backend (ARCHITECTURE §7). A backend that
+   * cannot serve at all (the companion: CLI missing, not logged in) calls it before writing
+   * anything; `true` means the request was handed on and the backend must not answer.
+   */
+  unavailable?: (reason: string) => boolean;
 }
 
-/** Carries out a `RouteDecision` exactly as made; it never re-decides. */
+/** The companion reads bodies up to 32 MiB whole; its fallback keeps a copy of the same. */
+const COMPANION_BODY_LIMIT = 32 * 1024 * 1024;
+
+/** Carries out a `RouteDecision` exactly as made; it never re-decides (a fallback keeps the decision and says so). */
 @injectable()
 export class Dispatcher {
   constructor(
     @inject(TOKENS.HttpForwarder) private readonly forwarder: HttpForwarder,
     @inject(TOKENS.CredentialPlanner) private readonly credentials: CredentialPlanner,
     @inject(TOKENS.CompanionBackend) private readonly companion: CompanionBackend,
+    @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
+    @inject(TOKENS.ProviderRegistry) private readonly providers: ProviderRegistry,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
   /** Returns a promise only when work happens before forwarding (a credential file read). */
   dispatch(decision: RouteDecision, exchange: Exchange): void | Promise<void> {
     if (decision.via === 'companion') {
-      this.companion.handle(decision, exchange);
+      this.companion.handle(decision, this.withUnavailableFallback(decision, exchange));
       return;
     }
     if (!decision.upstreamUrl) {
@@ -66,6 +87,8 @@ export class Dispatcher {
   }
 
   private forward(decision: RouteDecision, exchange: Exchange, credentialPlan?: CredentialPlan): void {
+    const config = this.resolved.config;
+    const provider = this.servingProvider(decision, exchange.incoming);
     this.forwarder.forward({
       credentialPlan,
       incoming: exchange.incoming,
@@ -76,6 +99,69 @@ export class Dispatcher {
       responseHeaders: exchange.responseHeaders,
       bodyPrefix: exchange.bodyPrefix,
       meter: exchange.meter,
+      timeouts: timeoutsOf(config, provider),
+      retryBufferBytes: config.routing.retryBufferBytes,
+      fallback: this.fallbackChain(provider, exchange),
     });
+  }
+
+  /**
+   * The provider whose upstream the decision's URL points at: the decided one when it has an
+   * upstream, else the path's default (as `ProviderRegistry.target` chose it) — its
+   * `timeouts` and `fallback` apply. Read from the raw headers: no `Headers` object per request.
+   */
+  private servingProvider(decision: RouteDecision, incoming: IncomingMessage): string | null {
+    if (decision.provider && this.providers.upstreamOf(decision.provider)) return decision.provider;
+    const [path] = splitPathAndQuery(incoming.url ?? '/');
+    return defaultProviderForPath(path, { has: (name: string) => incoming.headers[name.toLowerCase()] !== undefined }) ?? decision.provider;
+  }
+
+  /** The provider's fallback walk, only when it has rules (most requests pay one lookup). */
+  private fallbackChain(provider: string | null, exchange: Exchange): FallbackChain | undefined {
+    if (!provider || !this.resolved.config.providers[provider]?.fallback.length) return undefined;
+    const [path, search] = splitPathAndQuery(exchange.incoming.url ?? '/');
+    return new FallbackChain(this.resolved.config, this.providers, { path, search, headers: toWebHeaders(exchange.incoming.headers) }, provider, exchange.responseHeaders);
+  }
+
+  /**
+   * An unavailable companion hands the request on: to the provider a `fallback` rule with
+   * `unavailable` names, else (`companion.fallbackToCaller`) to the provider's upstream with
+   * the caller's own credentials — only when the caller sent some. The body the companion
+   * reads is copied alongside, so it can be sent on.
+   */
+  private withUnavailableFallback(decision: RouteDecision, exchange: Exchange): Exchange {
+    const chain = this.fallbackChain(decision.provider, exchange);
+    const configured = chain?.handles('unavailable') ?? false;
+    const toCaller = this.resolved.config.companion.fallbackToCaller && decision.upstreamUrl !== '' && authShape(toWebHeaders(exchange.incoming.headers)) !== 'none';
+    if (!configured && !toCaller) return exchange;
+    const keeper = new RequestBodyKeeper(exchange.incoming, exchange.bodyPrefix, COMPANION_BODY_LIMIT);
+    const unavailable = (reason: string): boolean => {
+      if (exchange.outgoing.headersSent || !keeper.whole) return false;
+      const step = configured ? chain!.next('unavailable') : null;
+      const note = step?.note ?? fallbackNote(decision.provider ?? 'caller', 'unavailable');
+      this.logger.warn(`companion unavailable; forwarding instead (${note})`, { reason });
+      exchange.meter?.noteFallback(note);
+      keeper
+        .wholeBody()
+        .then((body) => {
+          this.forwarder.forward({
+          incoming: exchange.incoming,
+          outgoing: exchange.outgoing,
+          upstreamUrl: step?.upstreamUrl ?? decision.upstreamUrl,
+          shape: exchange.shape,
+          responseHeaders: step?.responseHeaders ?? withRouteNote(exchange.responseHeaders, note),
+          meter: exchange.meter,
+          timeouts: step?.timeouts ?? timeoutsOf(this.resolved.config, decision.provider),
+          fallback: step ? chain : undefined,
+          heldBody: body ?? [],
+          });
+        })
+        .catch((error: unknown) => {
+          this.logger.error('companion fallback failed', { error: error instanceof Error ? error.message : String(error) });
+          writeApiError(exchange.outgoing, exchange.shape, { status: 502, message: 'TokenPak could not forward the request the companion could not serve' }, flatToRecord(exchange.responseHeaders));
+        });
+      return true;
+    };
+    return { ...exchange, unavailable };
   }
 }

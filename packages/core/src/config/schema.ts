@@ -23,10 +23,34 @@ const upstreamUrl = url.refine((value) => {
   }
 }, 'must not contain credentials (user:password@host): remove them from the URL; TokenPak forwards the caller\'s own credentials');
 
+const timeoutMs = z.number().int().min(0, 'must be 0 (no limit) or a number of milliseconds');
+
+/** Upstream timeouts (ARCHITECTURE §7): defaults that suit LLM calls, which can think for minutes. */
+const upstreamTimeoutsSchema = z
+  .object({
+    connectMs: timeoutMs.default(10_000).describe('Longest wait for a new upstream connection (TCP + TLS); 0 = none.'),
+    headersMs: timeoutMs.default(600_000).describe('Longest wait from sending the request to the response headers; 0 = none.'),
+    idleMs: timeoutMs.default(300_000).describe('Longest gap between body bytes once the response started (and while the client uploads); 0 = none.'),
+  })
+  .strict()
+  .prefault({});
+
+/** Why a request may move on to a fallback provider, before any response byte reached the client. */
+export const FALLBACK_TRIGGERS = ['connect_error', 'timeout', 'status:429', 'status:5xx', 'unavailable'] as const;
+
+const fallbackRuleSchema = z
+  .object({
+    provider: z.string().min(1).describe('The provider that serves the request instead.'),
+    on: z.array(z.enum(FALLBACK_TRIGGERS)).min(1).describe('Failures that move the request to this provider.'),
+  })
+  .strict();
+
 const providerSchema = z
   .object({
     upstream: upstreamUrl.optional().describe('Base URL requests for this provider are forwarded to.'),
     credentials: z.string().min(1).optional().describe('Which credential source serves this provider (e.g. caller).'),
+    timeouts: upstreamTimeoutsSchema,
+    fallback: z.array(fallbackRuleSchema).default([]).describe('Providers tried in order when this one fails before the response started (ARCHITECTURE §7).'),
   })
   .strict();
 
@@ -66,6 +90,12 @@ export const configSchema = z
     routing: z
       .object({
         maxInspectBytes: z.number().int().min(0).default(8 * 1024 * 1024).describe('Largest request body a body-inspecting signal may read.'),
+        retryBufferBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(1024 * 1024)
+          .describe('Request bodies up to this size are kept while sent, so a failed reused connection or a fallback can send them again.'),
       })
       .strict()
       .prefault({}),
@@ -94,6 +124,10 @@ export const configSchema = z
         maxConcurrent: z.number().int().min(1).default(4),
         maxQueue: z.number().int().min(0).default(32),
         cwd: z.string().min(1).optional().describe('Working directory of the CLI; default <state.dir>/companion.'),
+        fallbackToCaller: z
+          .boolean()
+          .default(true)
+          .describe("When the CLI is unavailable (missing, not logged in), forward the request upstream with the caller's own credentials, if it sent any."),
       })
       .strict()
       .prefault({}),
@@ -130,3 +164,6 @@ export type TokenPakConfigInput = z.input<typeof configSchema>;
 /** The validated config with every default filled in. */
 export type TokenPakConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
+export type UpstreamTimeouts = z.output<typeof upstreamTimeoutsSchema>;
+export type FallbackRule = z.output<typeof fallbackRuleSchema>;
+export type FallbackTrigger = (typeof FALLBACK_TRIGGERS)[number];

@@ -58,7 +58,7 @@ export function ledgerEntryFor(decision: RouteDecision, request: RequestFacts, o
     credentialSource: decision.credentialSource,
     upstream: upstreamOrigin(decision),
     // Redacted when the batch is written (LedgerRecorder), off the response's close.
-    reasons: decision.reasons,
+    reasons: measurement.fallback ? [...decision.reasons, measurement.fallback] : decision.reasons,
     model: measurement.requestModel ?? measurement.response.model,
     status,
     errorType: errorTypeOf(status, outgoing.writableFinished, measurement),

@@ -17,6 +17,8 @@ export interface Measurement {
   response: ResponseObservation;
   /** A failure a backend knows about that the response itself does not say (e.g. `upstream_unreachable`). */
   noted: string | null;
+  /** `fallback=<provider> (<trigger>)` when the request was served by a fallback (ARCHITECTURE §7). */
+  fallback?: string | null;
 }
 
 /** The longest a row waits, after its response closed, for a backend still holding the meter. */
@@ -41,6 +43,7 @@ export class RequestMeter {
   private responseTap: ResponseUsageTap | null = null;
   private reportedUsage: TokenUsage | null = null;
   private noted: string | null = null;
+  private fallback: string | null = null;
   private holds = 0;
   private whenReleased: (() => void) | null = null;
 
@@ -87,6 +90,11 @@ export class RequestMeter {
     this.noted ??= errorType;
   }
 
+  /** The request moved on to a fallback provider (`fallback=<provider> (<trigger>)`); the last one wins. */
+  noteFallback(note: string): void {
+    this.fallback = note;
+  }
+
   /**
    * A backend that may learn usage after its response closed (the companion ends the
    * SSE stream at the CLI's result record, before the process exits) holds the meter
@@ -117,6 +125,7 @@ export class RequestMeter {
         requestModel: this.reportedModel ?? this.modelTap?.model() ?? null,
         response: { ...observed, usage: addUsage(observed.usage, this.reportedUsage) },
         noted: this.noted,
+        fallback: this.fallback,
       });
     };
     let done = false;

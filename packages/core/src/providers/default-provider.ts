@@ -8,7 +8,7 @@ const OPENAI_PATHS = ['/v1/chat/completions', '/v1/embeddings', '/v1/completions
  * (ARCHITECTURE §2.5): Messages → Anthropic; OpenAI API paths → OpenAI; `/v1/models`
  * by auth/version headers; anything else by `anthropic-version`.
  */
-export function defaultProviderForPath(path: string, headers: Headers): string | null {
+export function defaultProviderForPath(path: string, headers: Pick<Headers, 'has'>): string | null {
   if (!path.startsWith('/v1/')) return null;
   if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return Provider.anthropic;
   if (OPENAI_PATHS.includes(path) || path === '/v1/responses' || path.startsWith('/v1/responses/')) return Provider.openai;

@@ -12,7 +12,9 @@ function token(value: string | null, maxLength = 128): string {
 
 /**
  * The `x-tokenpak-route` value. Exact grammar (tests and tools parse it):
- * `platform=<name|none>; session=<id|none>; provider=<name|none>; source=<…>; class=<…>; backend=<…>; via=<…>`.
+ * `platform=<name|none>; session=<id|none>; provider=<name|none>; source=<…>; class=<…>; backend=<…>; via=<…>`,
+ * followed, when the request was served by a fallback (ARCHITECTURE §7), by one
+ * `; fallback=<provider> (<trigger>)` per step (`fallbackNote`).
  */
 export function formatRouteHeader(decision: Pick<RouteDecision, 'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via'>): string {
   return (
@@ -30,4 +32,9 @@ export function parseRouteHeader(value: string): Record<string, string> {
     if (key) fields[key] = rest.join('=');
   }
   return fields;
+}
+
+/** The route-header field (and ledger reason) of one fallback step: `fallback=<provider> (<trigger>)`. */
+export function fallbackNote(provider: string, trigger: string): string {
+  return `fallback=${token(provider)} (${trigger})`;
 }

@@ -35,6 +35,11 @@ export function isLoginProblem(result: CliResultRecord): boolean {
   return result.is_error && (result.api_error_status === 401 || LOGIN_PROBLEM.test(resultErrorMessage(result)));
 }
 
+/** True when the CLI cannot serve at all: it could not be started, or it is not logged in (a fallback may take over). */
+export function isUnavailable(facts: RunFacts): boolean {
+  return facts.exit.kind === 'spawn-failed' || (facts.result !== null && isLoginProblem(facts.result));
+}
+
 /**
  * True when `--continue` / `--resume` failed because the CLI has no such conversation
  * (session files removed, first run in a fresh cwd): the request is retried in a fresh

@@ -14,7 +14,7 @@ import { TOKENS } from '../../tokens';
 import type { Exchange } from '../dispatcher';
 import { companionChildEnvironment } from './child-environment';
 import { buildCliInvocation } from './cli-arguments';
-import { describeFailure, isMissingConversation } from './cli-failures';
+import { describeFailure, isMissingConversation, isUnavailable } from './cli-failures';
 import type { CliProcess } from './cli-process';
 import { runCliTurn, type TurnOutcome } from './cli-turn';
 import { SseResponse, writeJsonResponse } from './companion-responses';
@@ -241,6 +241,8 @@ export class CompanionBackend {
         return sessionKey ? this.sessions.delete(sessionKey) : Promise.resolve();
       case 'failed': {
         const error = describeFailure(outcome.facts);
+        // ARCHITECTURE §7: a CLI that cannot serve at all lets the dispatcher hand the request on.
+        if (!outcome.responded && isUnavailable(outcome.facts) && exchange.unavailable?.(error.message)) return Promise.resolve();
         this.stats.failed++;
         this.stats.lastError = redactText(error.message);
         this.logger.warn(`claude CLI run failed: ${error.message}`);

@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import { HeaderName } from '../http/header-names';
+
+/**
+ * Keeps a copy of a request body while it is sent upstream, so the request can be sent
+ * once more (a safe retry or a fallback, ARCHITECTURE §7) — but only bodies of at most
+ * `limit` bytes: a body declared larger is never copied, and a chunked one is dropped the
+ * moment it passes the limit. A body already read whole for inspection costs nothing more.
+ * The copy shares the chunks' memory (no concatenation until a resend asks for it).
+ */
+export class RequestBodyKeeper {
+  private chunks: Buffer[] | null;
+  private size = 0;
+  private ended: boolean;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(incoming: IncomingMessage, prefix: Buffer | undefined, limit: number) {
+    const declared = Number(incoming.headers[HeaderName.contentLength] ?? Number.NaN);
+    this.ended = incoming.readableEnded;
+    const prefixSize = prefix?.length ?? 0;
+    if ((Number.isFinite(declared) && declared > limit) || (!this.ended && prefixSize > limit)) {
+      this.chunks = null;
+      return;
+    }
+    this.chunks = prefix && prefixSize > 0 ? [prefix] : [];
+    this.size = prefixSize;
+    if (this.ended) return;
+    const onData = (chunk: Buffer): void => {
+      if (this.chunks === null) return;
+      this.size += chunk.length;
+      if (this.size > limit) this.drop();
+      else this.chunks.push(chunk);
+    };
+    incoming.on('data', onData);
+    incoming.once('end', () => {
+      this.ended = true;
+      incoming.off('data', onData);
+      this.wake();
+    });
+    incoming.once('close', () => {
+      // Aborted uploads never end: whoever waits learns the body is not whole.
+      if (!this.ended) this.drop();
+    });
+  }
+
+  /** True while the copy may still become (or is) the whole body. */
+  get keeping(): boolean {
+    return this.chunks !== null;
+  }
+
+  /** True when the copy is the whole body. */
+  get whole(): boolean {
+    return this.chunks !== null && this.ended;
+  }
+
+  /** Resolves with the whole body once the upload ended, or null when it will never be whole (too large, aborted). */
+  wholeBody(): Promise<readonly Buffer[] | null> {
+    if (this.chunks === null) return Promise.resolve(null);
+    if (this.ended) return Promise.resolve(this.chunks);
+    return new Promise((resolve) => this.waiters.push(() => resolve(this.ended ? this.chunks : null)));
+  }
+
+  private drop(): void {
+    this.chunks = null;
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}

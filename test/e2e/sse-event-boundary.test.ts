@@ -1,0 +1,123 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { anthropicSse } from '../support/canned-responses';
+import { startMockUpstream, type MockUpstream } from '../support/mock-upstream';
+import { startProxy, upstreamsAt, type RunningProxy } from '../support/proxy-harness';
+import { streamRequest, within } from '../support/stream-helpers';
+import { lastEventEnd, SseEventBoundary } from '../../packages/core/src/backends/sse-event-boundary';
+
+const ANTHROPIC_HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-api03-sse' };
+const STREAM_BODY = JSON.stringify({ model: 'claude-mock-1', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+
+/** Writes `sent`, then (once it is on the wire) resets the connection. */
+function cutAfter(sent: string) {
+  return (_request: unknown, res: import('node:http').ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(sent, () => setTimeout(() => res.socket?.destroy(), 20));
+  };
+}
+
+async function collect(boundary: SseEventBoundary, chunks: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  boundary.on('data', (chunk: Buffer) => out.push(chunk.toString('utf8')));
+  const done = new Promise((resolve) => boundary.on('end', resolve));
+  Readable.from(chunks.map((chunk) => Buffer.from(chunk))).pipe(boundary);
+  await done;
+  return out;
+}
+
+describe('SSE relayed on event boundaries (ARCHITECTURE §7)', () => {
+  describe('the boundary finder', () => {
+    test.each([
+      ['event: a\ndata: 1\n\n', 18],
+      ['event: a\r\ndata: 1\r\n\r\n', 21],
+      ['event: a\rdata: 1\r\r', 18],
+      ['data: 1\n\ndata: 2', 9],
+      ['data: 1\n', 0],
+      ['data: 1\r\n\r', 0],
+      ['', 0],
+    ])('%j → %d', (text, end) => {
+      expect(lastEventEnd(Buffer.from(text))).toBe(end);
+    });
+
+    test('whole events pass at once; a split event is released whole once its blank line arrives', async () => {
+      const out = await collect(new SseEventBoundary(), ['data: 1\n\nda', 'ta: 2\n', '\ndata: 3\r\n\r\n']);
+      // Chunk 2 ends inside event 2: nothing goes out until chunk 3 completes it (and event 3 with it).
+      expect(out).toEqual(['data: 1\n\n', 'data: 2\n\ndata: 3\r\n\r\n']);
+    });
+
+    test('a clean end relays a trailing partial event as sent', async () => {
+      const out = await collect(new SseEventBoundary(), ['data: 1\n\ndata: [DONE]']);
+      expect(out.join('')).toBe('data: 1\n\ndata: [DONE]');
+    });
+  });
+
+  describe('through the proxy', () => {
+    let upstream: MockUpstream;
+    let proxy: RunningProxy;
+
+    beforeAll(async () => {
+      upstream = await startMockUpstream();
+      proxy = await startProxy({ providers: upstreamsAt(upstream.url) });
+    });
+    afterAll(async () => {
+      await proxy?.stop();
+      await upstream?.close();
+    });
+
+    test('a cut inside an event: the client gets the whole events, never the half one, then event: error', async () => {
+      const events = anthropicSse();
+      // Ends inside the text " from": unlike any whole event before it.
+      const half = events[3]!.slice(0, events[3]!.length - 6);
+      upstream.setHandler(cutAfter(events.slice(0, 3).join('') + half));
+      const response = await streamRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: STREAM_BODY });
+      const outcome = await within(response.done, 10_000, 'the cut stream to end');
+      const text = outcome.body.toString('utf8');
+      expect(text).not.toContain(half);
+      const errorAt = text.indexOf('event: error');
+      expect(errorAt).toBeGreaterThan(0);
+      expect(text.slice(0, errorAt).replace(/\n+$/, '\n\n')).toBe(events.slice(0, 3).join(''));
+      expect(text.slice(errorAt)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"[^"]+"\}\}\n\n$/);
+    });
+
+    test('@anthropic-ai/sdk: a cut mid-event surfaces as an APIError, not a JSON SyntaxError', async () => {
+      const events = anthropicSse();
+      upstream.setHandler(cutAfter(events.slice(0, 3).join('') + events[3]!.slice(0, events[3]!.length - 12)));
+      const client = new Anthropic({ apiKey: 'sk-ant-api03-sse', baseURL: proxy.url, maxRetries: 0 });
+      const stream = client.messages.stream({ model: 'claude-mock-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+      stream.on('error', () => undefined);
+      const error: unknown = await within(stream.finalMessage(), 10_000, 'finalMessage to settle').then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).not.toBeInstanceOf(SyntaxError);
+      expect(error).toBeInstanceOf(Anthropic.APIError);
+    });
+
+    test('an event split across upstream writes still arrives whole and on time', async () => {
+      const events = anthropicSse();
+      upstream.setHandler((_request, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const all = events.join('');
+        res.write(all.slice(0, 100));
+        setTimeout(() => res.end(all.slice(100)), 50);
+      });
+      const client = new Anthropic({ apiKey: 'sk-ant-api03-sse', baseURL: proxy.url, maxRetries: 0 });
+      const final = await client.messages.stream({ model: 'claude-mock-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+      expect(final.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hello from the stream.' })]);
+    });
+
+    test('a gzip-encoded SSE body is relayed untouched (no boundaries to see)', async () => {
+      const gz = gzipSync(anthropicSse().join(''));
+      upstream.setHandler((_request, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        res.end(gz);
+      });
+      const response = await streamRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { ...ANTHROPIC_HEADERS, 'accept-encoding': 'gzip' }, body: STREAM_BODY });
+      const outcome = await within(response.done, 10_000, 'the gzip stream');
+      expect(response.headers['content-encoding']).toBe('gzip');
+      expect(outcome.body.equals(gz)).toBe(true);
+    });
+  });
+});
