@@ -95,12 +95,12 @@ describe('CLI output parsing', () => {
 describe('argv', () => {
   test('flags per request kind; nothing but the model from the body', () => {
     const fresh = { mode: 'fresh' as const, resumeId: null };
-    expect(buildCliInvocation({ stream: false, streamJsonInput: false, model: 'm', session: fresh }).args).toEqual(['--print', '--output-format', 'json', '--model', 'm']);
-    expect(buildCliInvocation({ stream: true, streamJsonInput: false, model: null, session: { mode: 'continue', resumeId: null } }).args).toEqual([
-      '--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--continue',
+    expect(buildCliInvocation({ stream: false, streamJsonInput: false, model: 'm', session: fresh, tools: '' }).args).toEqual(['--print', '--output-format', 'json', '--model', 'm', '--tools', '']);
+    expect(buildCliInvocation({ stream: true, streamJsonInput: false, model: null, session: { mode: 'continue', resumeId: null }, tools: 'Read,Grep' }).args).toEqual([
+      '--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--continue', '--tools', 'Read,Grep',
     ]);
-    expect(buildCliInvocation({ stream: false, streamJsonInput: true, model: null, session: { mode: 'resume', resumeId: 'abc' } }).args).toEqual([
-      '--print', '--output-format', 'stream-json', '--verbose', '--input-format', 'stream-json', '--resume', 'abc',
+    expect(buildCliInvocation({ stream: false, streamJsonInput: true, model: null, session: { mode: 'resume', resumeId: 'abc' }, tools: 'default' }).args).toEqual([
+      '--print', '--output-format', 'stream-json', '--verbose', '--input-format', 'stream-json', '--resume', 'abc', '--tools', 'default',
     ]);
   });
 });

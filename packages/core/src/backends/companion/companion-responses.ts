@@ -4,7 +4,7 @@ import { apiErrorEvent, type ProxyError } from '../../server/api-errors';
 import type { SseSink } from './stream-json-to-sse';
 
 /** Keeps idle streams alive through proxies and client read timeouts while the CLI works (e.g. runs its tools). */
-const PING_INTERVAL_MS = 15_000;
+export const PING_INTERVAL_MS = 15_000;
 
 /** Pauses / resumes the producer when the client cannot keep up. */
 export interface FlowControl {
@@ -34,6 +34,7 @@ export class SseResponse implements SseSink {
   constructor(
     private readonly outgoing: ServerResponse,
     private readonly headers: readonly string[],
+    private readonly pingIntervalMs = PING_INTERVAL_MS,
   ) {
     outgoing.once('close', () => this.stopPings());
   }
@@ -76,12 +77,21 @@ export class SseResponse implements SseSink {
     return !this.outgoing.writableEnded && !this.outgoing.destroyed;
   }
 
+  /**
+   * Sends the status line and headers now and starts the pings, before any event: a model
+   * slow to its first token must not look like a dead connection. From here on, failures
+   * are `event: error`.
+   */
+  openNow(): void {
+    if (this.writable()) this.open();
+  }
+
   private open(): void {
     if (this.opened) return;
     this.opened = true;
     this.outgoing.writeHead(200, [...this.headers, HeaderName.contentType, 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache']);
     this.outgoing.flushHeaders();
-    this.pingTimer = setInterval(() => this.send('ping', { type: 'ping' }), PING_INTERVAL_MS);
+    this.pingTimer = setInterval(() => this.send('ping', { type: 'ping' }), this.pingIntervalMs);
   }
 
   private stopPings(): void {
