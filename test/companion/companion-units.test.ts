@@ -190,6 +190,20 @@ describe('run scheduler', () => {
     const error = await scheduler(1, 0).acquire('x', AbortSignal.abort()).catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(WaitAbortedError);
   });
+
+  test('retry-after never exceeds 60 s, however long the queue (Claude Code gives up at once above 60)', async () => {
+    const runs = scheduler(1, 20);
+    const slots = [runs.acquire(null, new AbortController().signal)];
+    const controllers = Array.from({ length: 20 }, () => new AbortController());
+    const waiters = controllers.map((controller) => runs.acquire(null, controller.signal).catch(() => undefined));
+    // 20 waiting ahead, one run at a time, 10 s each (the initial estimate): ~210 s honestly, 60 said.
+    const error = (await runs.acquire(null, new AbortController().signal).catch((reason: unknown) => reason)) as QueueFullError;
+    expect(error).toBeInstanceOf(QueueFullError);
+    expect(error.retryAfterSeconds).toBe(60);
+    for (const controller of controllers) controller.abort();
+    await Promise.all(waiters);
+    (await slots[0]!).release();
+  });
 });
 
 describe('child environment', () => {

@@ -201,6 +201,8 @@ async function main() {
     } else {
       await pause(); out(assistant(messageId, [{ type: 'text', text }]));
     }
+    // The real CLI writes its transcript as it goes: the session is on disk before the result is printed.
+    persist();
     await pause(); out(result());
   }
   function persist() {

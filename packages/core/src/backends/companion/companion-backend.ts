@@ -41,6 +41,12 @@ const CONTINUE_LOCK_KEY = '\u0000continue';
 const CLOSE_WAIT_MS = 5000;
 /** Lists the request fields the CLI could not honour, so none is dropped unseen. */
 export const IGNORED_FIELDS_HEADER = 'x-tokenpak-companion-ignored';
+/**
+ * How the companion served the turn: `warm` (a running CLI took it) or `cold (<why>)`
+ * (a CLI was started for it; `spare` when the spare process took it). A response header
+ * because the route decision is made before the companion knows.
+ */
+export const COMPANION_SESSION_HEADER = 'x-tokenpak-companion';
 
 /** One request being served: the exchange plus what is known about it so far. */
 interface CompanionCall {
@@ -48,6 +54,8 @@ interface CompanionCall {
   exchange: Exchange;
   /** Fires when the client goes away before its answer is complete. */
   signal: AbortSignal;
+  /** `warm` / `cold (why)` once known (the COMPANION_SESSION_HEADER value). */
+  served?: string;
 }
 
 /**
@@ -246,10 +254,12 @@ export class CompanionBackend {
   private async runWarm(call: CompanionCall, request: CompanionRequest, firstPlan: SessionPlan, key: string | null): Promise<TurnOutcome> {
     const { exchange } = call;
     const companion = this.resolved.config.companion;
-    const sse = request.stream ? new SseResponse(exchange.outgoing, this.answerHeaders(exchange, request), companion.pingIntervalMs) : null;
+    let sse: SseResponse | null = null;
     let plan = firstPlan;
     for (let attempt = 0; ; attempt++) {
       const held = this.warmProcessFor(key, request, plan, exchange);
+      call.served = held.reused ? 'warm' : `cold (${held.spare ? 'spare process; ' : ''}${plan.reason})`;
+      if (request.stream) sse ??= new SseResponse(exchange.outgoing, this.answerHeaders(exchange, request, call), companion.pingIntervalMs);
       // A process that already answered is trusted to be up: open the stream now; a new one opens it at its first record.
       if (held.reused) sse?.openNow();
       this.logger.debug('warm companion turn', { session: held.reused ? 'warm' : plan.reason, pid: held.process.pid });
@@ -301,23 +311,31 @@ export class CompanionBackend {
   }
 
   /** The process a warm turn runs on: the conversation's own when it holds what the plan resumes, else a new one. */
-  private warmProcessFor(key: string | null, request: CompanionRequest, plan: SessionPlan, exchange: Exchange): { session: WarmSession | null; process: WarmProcess; reused: boolean } {
+  private warmProcessFor(
+    key: string | null,
+    request: CompanionRequest,
+    plan: SessionPlan,
+    exchange: Exchange,
+  ): { session: WarmSession | null; process: WarmProcess; reused: boolean; spare: boolean } {
     const system = systemHash(request.system);
     if (key !== null) {
       const held = this.pool.peek(key);
       const holdsPlan = plan.mode === 'continue' || (plan.mode === 'resume' && held?.cliSessionId === plan.resumeId && held.systemHash === system);
       if (held && !held.busy && held.model === request.model && holdsPlan) {
         const session = this.pool.checkout(key);
-        if (session) return { session, process: session.process, reused: true };
+        if (session) return { session, process: session.process, reused: true, spare: false };
       }
     }
     const spec = this.warmSpec({ mode: plan.mode, resumeId: plan.resumeId }, request.model, exchange);
     // The spare was started fresh on the default model: only such a session can take it.
     const useSpare = plan.mode === 'fresh' && request.model === null;
-    if (key === null) return { session: null, process: this.pool.startUnpooled(spec, useSpare), reused: false };
-    const session = this.pool.start(key, spec, request.model, useSpare);
+    if (key === null) {
+      const started = this.pool.startUnpooled(spec, useSpare);
+      return { session: null, process: started.process, reused: false, spare: started.spare };
+    }
+    const { session, spare } = this.pool.start(key, spec, request.model, useSpare);
     session.systemHash = system;
-    return { session, process: session.process, reused: false };
+    return { session, process: session.process, reused: false, spare };
   }
 
   private warmSpec(session: { mode: SessionPlan['mode']; resumeId: string | null }, model: string | null, exchange: Exchange): WarmProcessSpec {
@@ -336,7 +354,7 @@ export class CompanionBackend {
     switch (outcome.kind) {
       case 'answered':
         this.stats.completed++;
-        if (outcome.message) writeJsonResponse(exchange.outgoing, 200, outcome.message, this.answerHeaders(exchange, request));
+        if (outcome.message) writeJsonResponse(exchange.outgoing, 200, outcome.message, this.answerHeaders(exchange, request, call));
         if (!sessionKey) return Promise.resolve();
         return outcome.cliSessionId && isValidCliSessionId(outcome.cliSessionId)
           ? this.sessions.set(sessionKey, entryAfterAnswer(request, hashes, outcome.cliSessionId, outcome.answer))
@@ -372,8 +390,11 @@ export class CompanionBackend {
     }
   }
 
-  private answerHeaders(exchange: Exchange, request: CompanionRequest): string[] {
-    return request.unhonoured.length > 0 ? [...exchange.responseHeaders, IGNORED_FIELDS_HEADER, request.unhonoured.join(', ')] : [...exchange.responseHeaders];
+  private answerHeaders(exchange: Exchange, request: CompanionRequest, call?: CompanionCall): string[] {
+    const headers = [...exchange.responseHeaders];
+    if (request.unhonoured.length > 0) headers.push(IGNORED_FIELDS_HEADER, request.unhonoured.join(', '));
+    if (call?.served) headers.push(COMPANION_SESSION_HEADER, call.served);
+    return headers;
   }
 
   private writeError(exchange: Exchange, error: ProxyError, extra: Record<string, string> = {}): void {

@@ -122,10 +122,10 @@ export class WarmPool {
    * for it: no `--model`, no resume). Ends whatever `key` held and, when the pool is full,
    * the least recently used idle session.
    */
-  start(key: string, spec: WarmProcessSpec, model: string | null, useSpare: boolean): WarmSession {
+  start(key: string, spec: WarmProcessSpec, model: string | null, useSpare: boolean): { session: WarmSession; spare: boolean } {
     const old = this.sessions.get(key);
     if (old) this.discard(old);
-    this.makeRoom();
+    this.evictDownTo(this.max - 1);
     const spare = useSpare ? this.takeSpare() : null;
     const proc = spare ?? this.spawn(spec);
     const session: WarmSession = { key, process: proc, model, cliSessionId: null, systemHash: null, turns: 0, lastUsedAt: Date.now(), busy: true };
@@ -137,12 +137,13 @@ export class WarmPool {
       },
       () => undefined,
     );
-    return session;
+    return { session, spare: spare !== null };
   }
 
   /** A process for a one-off turn (no conversation key): not pooled, ended after its turn by the caller. */
-  startUnpooled(spec: WarmProcessSpec, useSpare: boolean): WarmProcess {
-    return (useSpare ? this.takeSpare() : null) ?? this.spawn(spec);
+  startUnpooled(spec: WarmProcessSpec, useSpare: boolean): { process: WarmProcess; spare: boolean } {
+    const spare = useSpare ? this.takeSpare() : null;
+    return { process: spare ?? this.spawn(spec), spare: spare !== null };
   }
 
   /** A turn ended well: the session is idle again, its expiry timer restarted. */
@@ -157,6 +158,8 @@ export class WarmPool {
     }, this.idleMs);
     timer.unref();
     this.idleTimers.set(session, timer);
+    // The pool ran over while every session was mid-turn: back to the limit now.
+    this.evictDownTo(this.max);
   }
 
   /** Ends a session's process (politely: stdin closed first) and forgets it. */
@@ -229,9 +232,9 @@ export class WarmPool {
     return spare && spare.usable ? spare : null;
   }
 
-  /** Evicts least-recently-used idle sessions until a new one fits. */
-  private makeRoom(): void {
-    while (this.sessions.size >= this.max) {
+  /** Evicts least-recently-used idle sessions until at most `limit` remain (or only busy ones). */
+  private evictDownTo(limit: number): void {
+    while (this.sessions.size > limit) {
       let oldest: WarmSession | null = null;
       for (const session of this.sessions.values()) if (!session.busy && (!oldest || session.lastUsedAt < oldest.lastUsedAt)) oldest = session;
       // Every session is mid-turn: the pool runs over by one until a turn ends (bounded by maxConcurrent).
