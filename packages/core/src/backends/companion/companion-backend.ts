@@ -17,7 +17,7 @@ import { buildCliInvocation, buildWarmArguments } from './cli-arguments';
 import { describeFailure, isMissingConversation } from './cli-failures';
 import type { CliProcess } from './cli-process';
 import { runCliTurn, type TurnOutcome } from './cli-turn';
-import { SseResponse, writeJsonResponse } from './companion-responses';
+import { SseResponse, writeJsonResponse, type BodyBytesListener } from './companion-responses';
 import type { CompanionStats } from './companion-stats';
 import { prefixHashes, systemHash } from './conversation-fingerprint';
 import { countTokensProblem, estimateInputTokens } from './count-tokens';
@@ -233,7 +233,7 @@ export class CompanionBackend {
         timeoutMs: companion.timeoutMs,
       },
       outputFormat: invocation.outputFormat,
-      sse: request.stream ? new SseResponse(exchange.outgoing, headers) : null,
+      sse: request.stream ? new SseResponse(exchange.outgoing, headers, companion.pingIntervalMs, bodyMeter(exchange)) : null,
       requestedModel: request.model,
       signal: call.signal,
       track: (run) => {
@@ -259,7 +259,7 @@ export class CompanionBackend {
     for (let attempt = 0; ; attempt++) {
       const held = this.warmProcessFor(key, request, plan, exchange);
       call.served = held.reused ? 'warm' : `cold (${held.spare ? 'spare process; ' : ''}${plan.reason})`;
-      if (request.stream) sse ??= new SseResponse(exchange.outgoing, this.answerHeaders(exchange, request, call), companion.pingIntervalMs);
+      if (request.stream) sse ??= new SseResponse(exchange.outgoing, this.answerHeaders(exchange, request, call), companion.pingIntervalMs, bodyMeter(exchange));
       // A process that already answered is trusted to be up: open the stream now; a new one opens it at its first record.
       if (held.reused) sse?.openNow();
       this.logger.debug('warm companion turn', { session: held.reused ? 'warm' : plan.reason, pid: held.process.pid });
@@ -338,13 +338,23 @@ export class CompanionBackend {
     return { session, process: session.process, reused: false, spare };
   }
 
-  private warmSpec(session: { mode: SessionPlan['mode']; resumeId: string | null }, model: string | null, exchange: Exchange): WarmProcessSpec {
+  /**
+   * A warm process's spawn spec. `extra` is the seam for a layer that needs more per
+   * session (the caller's tools over MCP: `--mcp-config`, `--strict-mcp-config`,
+   * `--allowedTools`, and env of its own); it is added after the clean environment.
+   */
+  private warmSpec(
+    session: { mode: SessionPlan['mode']; resumeId: string | null },
+    model: string | null,
+    exchange: Exchange,
+    extra: { args?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+  ): WarmProcessSpec {
     const companion = this.resolved.config.companion;
     return {
       command: companion.command,
-      args: buildWarmArguments({ model, session, tools: companion.tools }),
+      args: buildWarmArguments({ model, session, tools: companion.tools, extraArgs: extra.args }),
       cwd: this.cwd,
-      env: companionChildEnvironment(process.env, { tokenpakPorts: [this.resolved.config.server.port, exchange.incoming.socket.localPort ?? 0] }),
+      env: { ...companionChildEnvironment(process.env, { tokenpakPorts: [this.resolved.config.server.port, exchange.incoming.socket.localPort ?? 0] }), ...extra.env },
     };
   }
 
@@ -354,7 +364,7 @@ export class CompanionBackend {
     switch (outcome.kind) {
       case 'answered':
         this.stats.completed++;
-        if (outcome.message) writeJsonResponse(exchange.outgoing, 200, outcome.message, this.answerHeaders(exchange, request, call));
+        if (outcome.message) writeJsonResponse(exchange.outgoing, 200, outcome.message, this.answerHeaders(exchange, request, call), bodyMeter(exchange));
         if (!sessionKey) return Promise.resolve();
         return outcome.cliSessionId && isValidCliSessionId(outcome.cliSessionId)
           ? this.sessions.set(sessionKey, entryAfterAnswer(request, hashes, outcome.cliSessionId, outcome.answer))
@@ -400,6 +410,12 @@ export class CompanionBackend {
   private writeError(exchange: Exchange, error: ProxyError, extra: Record<string, string> = {}): void {
     writeApiError(exchange.outgoing, exchange.shape, error, { ...flatToRecord(exchange.responseHeaders), ...extra });
   }
+}
+
+/** The ledger's time to first byte and bytes out, for the body the companion writes itself. */
+function bodyMeter(exchange: Exchange): BodyBytesListener | undefined {
+  const { meter } = exchange;
+  return meter ? (bytes, content) => meter.reportBodyBytes(bytes, content) : undefined;
 }
 
 /** Tells the request ledger what a CLI run used, from its result record (every run counts: a retried turn used both). */

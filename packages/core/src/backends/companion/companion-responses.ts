@@ -12,12 +12,17 @@ export interface FlowControl {
   resume(): void;
 }
 
+/** Told how many body bytes went to the client (`content` false for keep-alive pings): the ledger's ttfb and bytes out. */
+export type BodyBytesListener = (bytes: number, content: boolean) => void;
+
 /** A complete JSON answer. */
-export function writeJsonResponse(outgoing: ServerResponse, status: number, body: unknown, headers: readonly string[]): void {
+export function writeJsonResponse(outgoing: ServerResponse, status: number, body: unknown, headers: readonly string[], onBody?: BodyBytesListener): void {
   if (outgoing.headersSent || outgoing.destroyed) return;
   const text = JSON.stringify(body);
-  outgoing.writeHead(status, [...headers, HeaderName.contentType, 'application/json', HeaderName.contentLength, String(Buffer.byteLength(text))]);
+  const bytes = Buffer.byteLength(text);
+  outgoing.writeHead(status, [...headers, HeaderName.contentType, 'application/json', HeaderName.contentLength, String(bytes)]);
   outgoing.end(text);
+  onBody?.(bytes, true);
 }
 
 /**
@@ -35,6 +40,7 @@ export class SseResponse implements SseSink {
     private readonly outgoing: ServerResponse,
     private readonly headers: readonly string[],
     private readonly pingIntervalMs = PING_INTERVAL_MS,
+    private readonly onBody?: BodyBytesListener,
   ) {
     outgoing.once('close', () => this.stopPings());
   }
@@ -50,7 +56,9 @@ export class SseResponse implements SseSink {
   send(name: string, data: unknown): void {
     if (!this.writable()) return;
     this.open();
-    const ok = this.outgoing.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    const frame = `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+    const ok = this.outgoing.write(frame);
+    this.onBody?.(Buffer.byteLength(frame), name !== 'ping');
     if (!ok && !this.waitingForDrain && this.flow) {
       this.waitingForDrain = true;
       const flow = this.flow;
@@ -70,7 +78,10 @@ export class SseResponse implements SseSink {
   /** A failure after the stream started: an SSE `error` event, then the end. */
   fail(error: ProxyError): void {
     this.stopPings();
-    if (this.writable()) this.outgoing.end(apiErrorEvent('anthropic', error));
+    if (!this.writable()) return;
+    const frame = apiErrorEvent('anthropic', error);
+    this.outgoing.end(frame);
+    this.onBody?.(Buffer.byteLength(frame), true);
   }
 
   private writable(): boolean {
