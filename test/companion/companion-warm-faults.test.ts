@@ -139,6 +139,28 @@ describe('warm sessions: limits and faults', () => {
     expect(runs[1]!.lines[0]!.line).toContain('turn one');
   });
 
+  test('a turn longer than companion.timeoutMs: 504, the warm process is stopped', async () => {
+    const proxy = await start({ timeoutMs: 1500 });
+    const client = sdk(proxy, sessionHeaders('timeout'));
+    const history = await ask(client, [], 'turn one');
+    const [run] = warmRuns(fake);
+    fake.setControl({ hang: true });
+    const response = await postMessages(proxy, { model: MODEL, max_tokens: 64, messages: [...history, { role: 'user', content: 'turn two' }] }, sessionHeaders('timeout'));
+    expect(response.status).toBe(504);
+    expect(jsonOf<{ error: { type: string } }>(response).error.type).toBe('timeout_error');
+    await waitFor(() => !isProcessAlive(run!.pid), 5000, 'the CLI to be stopped');
+  });
+
+  test('the CLI missing: 502 api_error with the install hint, and the proxy keeps serving', async () => {
+    const proxy = await start({ command: '/nonexistent/bin/claude' });
+    const response = await postMessages(proxy, { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }, sessionHeaders('missing'));
+    expect(response.status).toBe(502);
+    expect(response.headers['x-tokenpak-error']).toBe('1');
+    expect(jsonOf<{ error: { type: string; message: string } }>(response).error).toMatchObject({ type: 'api_error', message: expect.stringContaining('npm install -g @anthropic-ai/claude-code') });
+    const again = await postMessages(proxy, { model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, sessionHeaders('missing'));
+    expect(again.status).toBe(502);
+  });
+
   test('client disconnect mid-turn ends the warm process', async () => {
     const proxy = await start({});
     const client = sdk(proxy, sessionHeaders('disconnect'));
