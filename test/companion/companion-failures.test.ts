@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import http from 'node:http';
 import type { RunningProxy } from '../support/proxy-harness';
-import { jsonOf, MODEL, NO_SESSION_HEADERS, postMessages, sdk, sessionHeaders, startCompanionProxy, statusWhen } from './support/companion-harness';
+import { jsonOf, MODEL, NO_SESSION_HEADERS, postMessages, sdk, sessionHeaders, startCompanionProxy, statusWhen, COLD } from './support/companion-harness';
 import { createFakeClaude, type FakeClaude, type FakeRun } from './support/fake-claude';
 import { isProcessAlive, livePidsMatching, waitFor } from './support/process-table';
 
@@ -22,7 +22,7 @@ describe('companion failures', () => {
   beforeAll(async () => {
     fake = createFakeClaude();
     // The companion's own error answers: no fallback to the caller's key (covered in test/e2e/companion-unavailable-fallback.test.ts).
-    proxy = await startCompanionProxy(fake, { timeoutMs: 800, continue: false, fallbackToCaller: false });
+    proxy = await startCompanionProxy(fake, { ...COLD, timeoutMs: 800, continue: false, fallbackToCaller: false });
   });
   afterAll(async () => {
     await proxy.stop();
@@ -115,7 +115,7 @@ describe('companion failures', () => {
   });
 
   test('CLI not found → 502 api_error with the install and login hint', async () => {
-    const missing = await startCompanionProxy(fake, { command: '/nonexistent/bin/claude', fallbackToCaller: false });
+    const missing = await startCompanionProxy(fake, { ...COLD, command: '/nonexistent/bin/claude', fallbackToCaller: false });
     try {
       const response = await postMessages(missing, body('hi'));
       expect(response.status).toBe(502);

@@ -6,6 +6,7 @@ import { CompanionStats } from './backends/companion/companion-stats';
 import { CompanionStatus } from './backends/companion/companion-status';
 import { RunScheduler } from './backends/companion/run-scheduler';
 import { CompanionSessionStore } from './backends/companion/session-store';
+import { WarmPool } from './backends/companion/warm-pool';
 import { Dispatcher } from './backends/dispatcher';
 import { HttpForwarder } from './backends/http-forwarder';
 import { UpgradeForwarder } from './backends/upgrade-forwarder';
@@ -58,6 +59,7 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
   container.registerSingleton(TOKENS.ClaudeCliProbe, ClaudeCliProbe);
   container.registerSingleton(TOKENS.CompanionStatus, CompanionStatus);
   container.registerSingleton(TOKENS.CompanionBackend, CompanionBackend);
+  container.registerSingleton(TOKENS.CompanionWarmPool, WarmPool);
   container.registerSingleton(TOKENS.Dispatcher, Dispatcher);
   container.registerSingleton(TOKENS.ServerStats, ServerStats);
   container.registerSingleton(TOKENS.ProxyServer, ProxyServer);

@@ -30,4 +30,6 @@ export const TOKENS = {
   LedgerRecorder: Symbol.for('tokenpak.LedgerRecorder'),
   LedgerFeed: Symbol.for('tokenpak.LedgerFeed'),
   PriceBook: Symbol.for('tokenpak.PriceBook'),
+  /** Warm companion sessions (ARCHITECTURE §2.6.1). */
+  CompanionWarmPool: Symbol.for('tokenpak.CompanionWarmPool'),
 } as const;

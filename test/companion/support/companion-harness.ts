@@ -12,6 +12,9 @@ export const sessionHeaders = (sessionId: string): Record<string, string> => ({ 
 /** Companion traffic without a platform session. */
 export const NO_SESSION_HEADERS: Readonly<Record<string, string>> = { 'X-TokenPak-Backend': 'claude-code' };
 
+/** A fresh CLI per request (the path `companion.warm.max: 0` selects): for the tests of the cold invocation contract. */
+export const COLD = { warm: { max: 0 } } as const;
+
 /** The proxy with `companion.command` pointed at the fake. */
 export function startCompanionProxy(
   fake: FakeClaude,
@@ -21,8 +24,12 @@ export function startCompanionProxy(
   return startProxy(
     {
       ...more.config,
+      // Nothing may leave loopback: a request that falls back from the companion (or runs with dispatch off) meets a closed local port.
+      providers: { 'tokenpak-claude-code': { upstream: 'http://127.0.0.1:9' }, ...more.config?.providers },
       ...(more.stateDir ? { state: { dir: more.stateDir } } : {}),
-      companion: { command: fake.command, ...companion },
+      // These suites test the companion's own answers: no fallback to the caller's key unless a test asks for it
+      // (the fallback has its own e2e suite). No spare process unless asked: it would be one more recorded run.
+      companion: { command: fake.command, fallbackToCaller: false, ...companion, warm: { spare: 0, ...companion.warm } },
     },
     more.env,
   );

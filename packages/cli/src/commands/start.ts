@@ -1,4 +1,4 @@
-import { createLogger, createTokenPak, type Logger, type PluginReport } from '@tokenpak/core';
+import { createLogger, createTokenPak, describeToolPolicy, type Logger, type PluginReport } from '@tokenpak/core';
 import { parseArgs } from 'node:util';
 import { guardExit } from '../exit-guard';
 import { isExecutableOnPath } from '../find-executable';
@@ -64,6 +64,7 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
         `TokenPak listening on ${address.url}`,
         `config: ${config.source ?? 'built-in defaults (no config file found)'}`,
         `plugins: ${tokenpak.plugins.length > 0 ? tokenpak.plugins.map(describePlugin).join(', ') : 'none'}`,
+        `claude companion tools: ${describeToolPolicy(config.config.companion.tools)}`,
         '',
         'Point your agents at it:',
         `  export ANTHROPIC_BASE_URL=${address.url}`,
