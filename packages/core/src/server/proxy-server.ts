@@ -1,14 +1,12 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Server } from 'node:http';
 import { inject, injectable } from 'tsyringe';
 import type { CompanionBackend } from '../backends/companion/companion-backend';
 import type { CompanionStatus } from '../backends/companion/companion-status';
 import type { Dispatcher } from '../backends/dispatcher';
 import type { HttpForwarder } from '../backends/http-forwarder';
 import type { UpgradeForwarder } from '../backends/upgrade-forwarder';
-import { errorMessage } from '../log/error-message';
 import { ConfigError } from '../config/config-error';
 import type { ResolvedConfig } from '../config/load-config';
 import type { LedgerFeed } from '../ledger/ledger-feed';
@@ -21,7 +19,14 @@ import type { RuntimeOptions } from '../runtime-options';
 import { TOKENS } from '../tokens';
 import { createApp } from './create-app';
 import { createRequestGuard, isLoopbackHost } from './loopback-guard';
+import { OpenWork } from './open-work';
+import { answerParserRejection } from './parser-rejection';
 import type { ServerStats } from './server-stats';
+import { serveAsPlainRequest } from './upgrade-as-request';
+import { upgradeRoute } from './upgrade-route';
+
+/** How long shutdown waits, after closing what was left, for the rows of cut requests to be recorded. */
+const ROWS_SETTLE_MS = 500;
 
 export interface ListeningAddress {
   host: string;
@@ -35,6 +40,8 @@ export interface ListeningAddress {
 export class ProxyServer {
   private server: Server | null = null;
   private closing: Promise<void> | null = null;
+  /** Open upgrades and ledger rows still being measured: settled before shutdown closes the ledger. */
+  private readonly openWork = new OpenWork();
 
   constructor(
     @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
@@ -75,25 +82,34 @@ export class ProxyServer {
       ledger: this.ledger,
       feed: this.ledgerFeed,
       guard,
+      openWork: this.openWork,
     });
     // Open the ledger now, so a file problem is reported at start rather than at the first request.
     this.ledger.open();
-    const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false, autoCleanupIncoming: false }) as Server;
+    // `requireHostHeader: false`: a request without `Host` is answered by host-required.ts, in the caller's API shape.
+    const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false, autoCleanupIncoming: false, serverOptions: { requireHostHeader: false } }) as Server;
     // Slow or stuck clients must not pin sockets forever (ARCHITECTURE §6); bodies may stream for long.
     server.headersTimeout = 30_000;
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
-    const checkUpgrade = createRequestGuard(guard);
-    server.on('upgrade', (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.upgrades.handle(incoming, socket, head, checkUpgrade).catch((error: unknown) => {
-        this.logger.error('upgrade failed', { error: errorMessage(error) });
-        socket.destroy();
-      });
-    });
-    server.on('clientError', (error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
-      this.logger.debug('bad client request', { error: error.message });
+    server.on(
+      'upgrade',
+      upgradeRoute({
+        resolver: this.resolver,
+        upgrades: this.upgrades,
+        providers: this.providers,
+        stats: this.stats,
+        logger: this.logger,
+        ledger: this.ledger,
+        openWork: this.openWork,
+        dumpHeaders: log.dumpHeaders,
+        guard: createRequestGuard(guard),
+        servePlain: (incoming, socket, head) => serveAsPlainRequest(server, incoming, socket, head),
+      }),
+    );
+    server.on('clientError', (error: Error & { code?: string }, socket) => {
+      const status = answerParserRejection(error, socket);
+      this.logger.debug('bad client request', { error: error.message, code: error.code, status });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -114,8 +130,9 @@ export class ProxyServer {
   }
 
   /**
-   * Stops accepting, lets in-flight requests (open streams included) finish for up to
-   * `server.shutdownTimeoutMs`, then closes what is left.
+   * Stops accepting, sends close 1001 on open WebSockets, lets in-flight requests (open
+   * streams and sockets included) finish for up to `server.shutdownTimeoutMs`, then closes
+   * what is left, records the rows of what it cut, and only then closes the ledger.
    */
   shutdown(): Promise<void> {
     this.closing ??= this.close();
@@ -127,6 +144,7 @@ export class ProxyServer {
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    this.openWork.goingAway();
     const deadline = Date.now() + this.resolved.config.server.shutdownTimeoutMs;
     while (this.stats.inFlight > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -134,7 +152,10 @@ export class ProxyServer {
     }
     if (this.stats.inFlight > 0) this.logger.warn(`shutdown timeout: closing ${this.stats.inFlight} request(s) still in flight`);
     server.closeAllConnections();
+    // Upgraded sockets are no longer the HTTP server's to close, but still hold `close()` open.
+    this.openWork.destroyUpgrades();
     await closed;
+    if (!(await this.openWork.rowsRecorded(ROWS_SETTLE_MS))) this.logger.warn('shutdown: some ledger rows were still being measured and are lost');
     this.forwarder.close();
     await this.companion.close();
     await this.ledger.close();
