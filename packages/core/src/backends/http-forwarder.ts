@@ -10,6 +10,7 @@ import { apiErrorEvent, writeApiError, type ApiShape } from '../server/api-error
 import { TOKENS } from '../tokens';
 import { flatToRecord, rawPathAndQuery } from '../http/node-headers';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers';
+import { answerUnrequestedUpgrade } from './unrequested-upgrade';
 
 export interface ForwardRequest {
   incoming: IncomingMessage;
@@ -78,8 +79,21 @@ export class HttpForwarder {
       );
     };
     upstream.on('error', failBeforeResponse);
+    // A 101 nobody asked for: 502, never relayed (with Upgrade headers Node emits `upgrade`, without them `response`).
+    const refuseUnrequestedUpgrade = (): void => {
+      if (responded) return;
+      responded = true;
+      incoming.unpipe(upstream);
+      upstream.destroy();
+      answerUnrequestedUpgrade(request, target.origin, this.logger);
+    };
+    upstream.on('upgrade', (_response, socket) => {
+      socket.destroy();
+      refuseUnrequestedUpgrade();
+    });
 
     upstream.on('response', (upstreamResponse) => {
+      if (upstreamResponse.statusCode === 101) return refuseUnrequestedUpgrade();
       responded = true;
       outgoing.writeHead(
         upstreamResponse.statusCode ?? 502,

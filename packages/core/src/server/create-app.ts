@@ -6,7 +6,6 @@ import { controlRoutes, type ControlDeps } from './control-routes';
 import { mountDashboard } from './dashboard-routes';
 import { dataPlane, type DataPlaneDeps } from './data-plane';
 import type { TokenPakEnv } from './hono-env';
-import { hostRequired } from './host-required';
 import { ledgerRoutes, type LedgerRouteDeps } from './ledger-routes';
 import { loopbackGuard, type GuardOptions } from './loopback-guard';
 import { requestContext } from './request-context';
@@ -22,7 +21,6 @@ export function createApp(deps: AppDeps): Hono<TokenPakEnv> {
   const proxy = dataPlane(deps);
 
   app.use('*', requestContext());
-  app.use('*', hostRequired());
   app.use('*', loopbackGuard(deps.guard));
 
   // Liveness for clients that probe their base URL (the Claude Code CLI sends `HEAD /`).

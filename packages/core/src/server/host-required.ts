@@ -1,13 +1,12 @@
-import type { IncomingMessage } from 'node:http';
-import type { MiddlewareHandler } from 'hono';
-import { apiErrorBody, apiShapeFor } from '../http/api-errors';
-import { HeaderName } from '../http/header-names';
-import type { TokenPakEnv } from './hono-env';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { apiShapeFor, writeApiError } from '../http/api-errors';
+import { splitPathAndQuery } from '../http/node-headers';
 
 /**
- * RFC 9112 §3.2: an HTTP/1.1 request without `Host` is answered 400. Node would answer it
- * itself with an empty body; the server turns that check off (`requireHostHeader: false`) so
- * the answer is in the caller's API shape. Null when the request is fine.
+ * RFC 9112 §3.2: an HTTP/1.1 request without `Host` is answered 400. Node (and
+ * `@hono/node-server`, which needs a host to build its URL) would answer it with an empty
+ * body; the server turns Node's check off (`requireHostHeader: false`) and answers here in
+ * the caller's API shape. Null when the request is fine.
  */
 export function missingHostMessage(incoming: IncomingMessage): string | null {
   if (incoming.headers.host !== undefined) return null;
@@ -15,16 +14,14 @@ export function missingHostMessage(incoming: IncomingMessage): string | null {
   return 'the request has no Host header (HTTP/1.1 requires one)';
 }
 
-/** The check as Hono middleware, before the guard. */
-export function hostRequired(): MiddlewareHandler<TokenPakEnv> {
-  return async (c, next) => {
-    const message = missingHostMessage(c.env.incoming);
-    if (!message) return next();
-    const headers = c.env.incoming.headers;
-    return c.body(apiErrorBody(apiShapeFor(c.req.path, { has: (name) => headers[name] !== undefined }), { status: 400, message }), 400, {
-      [HeaderName.contentType]: 'application/json',
-      [HeaderName.tokenpakError]: '1',
-      [HeaderName.connection]: 'close',
-    });
+/** Wraps the server's request listener: a request without `Host` never reaches it. */
+export function hostRequired(listener: RequestListener): RequestListener {
+  return (incoming, outgoing) => {
+    const message = missingHostMessage(incoming);
+    if (!message) return listener(incoming, outgoing);
+    const [path] = splitPathAndQuery(incoming.url ?? '/');
+    const shape = apiShapeFor(path, { has: (name) => incoming.headers[name] !== undefined });
+    incoming.resume();
+    writeApiError(outgoing, shape, { status: 400, message, type: 'invalid_request_error' }, { connection: 'close' });
   };
 }

@@ -51,7 +51,8 @@ export function answerParserRejection(error: Error & { code?: string; rawPacket?
     return null;
   }
   const status = statusFor(error.code, error.rawPacket);
-  const body = apiErrorBody(shapeOf(error.rawPacket), { status, message: MESSAGES[status] ?? MESSAGES[400]! });
+  // Every one of these is the request's fault: the invalid-request type in both APIs.
+  const body = apiErrorBody(shapeOf(error.rawPacket), { status, message: MESSAGES[status] ?? MESSAGES[400]!, type: 'invalid_request_error' });
   writeSocketHead(socket, status, undefined, [
     HeaderName.contentType,
     'application/json',

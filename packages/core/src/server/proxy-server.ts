@@ -1,6 +1,6 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { inject, injectable } from 'tsyringe';
 import type { CompanionBackend } from '../backends/companion/companion-backend';
 import type { CompanionStatus } from '../backends/companion/companion-status';
@@ -18,6 +18,7 @@ import type { RouteResolver } from '../routing/route-resolver';
 import type { RuntimeOptions } from '../runtime-options';
 import { TOKENS } from '../tokens';
 import { createApp } from './create-app';
+import { hostRequired } from './host-required';
 import { createRequestGuard, isLoopbackHost } from './loopback-guard';
 import { OpenWork } from './open-work';
 import { answerParserRejection } from './parser-rejection';
@@ -87,7 +88,13 @@ export class ProxyServer {
     // Open the ledger now, so a file problem is reported at start rather than at the first request.
     this.ledger.open();
     // `requireHostHeader: false`: a request without `Host` is answered by host-required.ts, in the caller's API shape.
-    const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false, autoCleanupIncoming: false, serverOptions: { requireHostHeader: false } }) as Server;
+    const server = createAdaptorServer({
+      fetch: app.fetch,
+      overrideGlobalObjects: false,
+      autoCleanupIncoming: false,
+      serverOptions: { requireHostHeader: false },
+      createServer: ((options: ServerOptions, listener: RequestListener) => http.createServer(options, hostRequired(listener))) as typeof http.createServer,
+    }) as Server;
     // Slow or stuck clients must not pin sockets forever (ARCHITECTURE §6); bodies may stream for long.
     server.headersTimeout = 30_000;
     server.requestTimeout = 0;
