@@ -98,8 +98,19 @@ describe('shutdown with open WebSockets and cut requests', () => {
     }
   }, 60_000);
 
-  test('shutdown cutting HTTP streams and a WebSocket turn: every request and turn has a ledger row', async () => {
-    const proxy = await startProxy({ providers: { ...upstreamsAt(upstream.url), 'tokenpak-openai-codex': { upstream: `${wsUpstream.url}/backend-api/codex` } }, server: { shutdownTimeoutMs: 1000 } });
+  /** Reads the ledger file after shutdown (the HTTP endpoints are gone by then). */
+  function ledgerAfterShutdown(dir: string): Map<string, { requestId: string; method: string; errorType: string | null }> {
+    const db = new Database(path.join(dir, 'state', 'ledger.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT request_id AS requestId, method, error_type AS errorType FROM requests').all() as { requestId: string; method: string; errorType: string | null }[];
+      return new Map(rows.map((row) => [row.requestId, row]));
+    } finally {
+      db.close();
+    }
+  }
+
+  test('shutdown cutting HTTP streams (shutdownTimeoutMs 1000, three held streams): every request has a ledger row', async () => {
+    const proxy = await startProxy({ providers: upstreamsAt(upstream.url), server: { shutdownTimeoutMs: 1000 } });
     const streams: StreamedResponse[] = [];
     const latch = createLatch();
     try {
@@ -118,28 +129,30 @@ describe('shutdown with open WebSockets and cut requests', () => {
         await stream.waitFor((received) => received.includes(events[0]!));
         ids.push(String(stream.headers['x-tokenpak-request-id']));
       }
+      await within(proxy.tokenpak.shutdown(), 10_000, 'shutdown');
+      const rows = ledgerAfterShutdown(proxy.dir);
+      expect(ids.filter((id) => !rows.has(id))).toEqual([]);
+      for (const id of ids.slice(5)) expect(rows.get(id)!.errorType).not.toBeNull();
+    } finally {
+      latch.open();
+      streams.forEach((stream) => stream.destroy());
+      upstream.setHandler(cannedResponse);
+      await proxy.stop();
+    }
+  }, 60_000);
+
+  test('shutdown cutting a WebSocket turn: the turn has a row with error kind server_shutdown', async () => {
+    const proxy = await startProxy({ providers: { 'tokenpak-openai-codex': { upstream: `${wsUpstream.url}/backend-api/codex` } }, server: { shutdownTimeoutMs: 1000 } });
+    try {
       const client = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, { headers: CODEX_HEADERS, perMessageDeflate: false });
       client.on('error', () => undefined);
       const socketId = await within(new Promise<string>((resolve) => client.once('upgrade', (response) => resolve(String(response.headers['x-tokenpak-request-id'])))), 10_000, '101');
       await within(new Promise<void>((resolve) => (client.readyState === WebSocket.OPEN ? resolve() : client.once('open', () => resolve()))), 10_000, 'open');
       client.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex' }));
       await within(new Promise<void>((resolve) => client.once('message', () => resolve())), 10_000, 'first event');
-
       await within(proxy.tokenpak.shutdown(), 10_000, 'shutdown');
-      const db = new Database(path.join(proxy.dir, 'state', 'ledger.db'), { readonly: true });
-      try {
-        const rows = db.prepare('SELECT request_id AS requestId, method, error_type AS errorType FROM requests').all() as { requestId: string; method: string; errorType: string | null }[];
-        const byId = new Map(rows.map((row) => [row.requestId, row]));
-        expect(ids.filter((id) => !byId.has(id))).toEqual([]);
-        for (const id of ids.slice(5)) expect(byId.get(id)!.errorType).not.toBeNull();
-        expect(byId.get(`${socketId}.1`)).toMatchObject({ method: 'WS', errorType: 'server_shutdown' });
-      } finally {
-        db.close();
-      }
+      expect(ledgerAfterShutdown(proxy.dir).get(`${socketId}.1`)).toMatchObject({ method: 'WS', errorType: 'server_shutdown' });
     } finally {
-      latch.open();
-      streams.forEach((stream) => stream.destroy());
-      upstream.setHandler(cannedResponse);
       await proxy.stop();
     }
   }, 60_000);
