@@ -26,7 +26,7 @@ class Relay {
     sink.on('drain', () => source.resume());
   }
 
-  /** Relays bytes that arrived with the handshake (the `head` buffers). */
+  /** Relays one chunk from the source (also used for the bytes that came with the handshake). */
   relay(chunk: Buffer): void {
     if (this.closeSent || chunk.length === 0) return;
     if (this.closeWanted) {

@@ -51,6 +51,19 @@ export function isWebSocketUpgrade(headers: IncomingHttpHeaders): boolean {
  * the decision out. Any other `Upgrade` is served as a plain request.
  */
 export function upgradeRoute(deps: UpgradeRouteDeps): (incoming: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const route = routeUpgrade(deps);
+  // An event listener that throws would end the process: whatever fails here ends this one socket only.
+  return (incoming, socket, head) => {
+    try {
+      route(incoming, socket, head);
+    } catch (error) {
+      deps.logger.error('upgrade failed', { error: errorMessage(error) });
+      socket.destroy();
+    }
+  };
+}
+
+function routeUpgrade(deps: UpgradeRouteDeps): (incoming: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const { resolver, stats, logger } = deps;
   return (incoming, socket, head) => {
     if (!isWebSocketUpgrade(incoming.headers)) {
