@@ -1,7 +1,9 @@
 import { parseRouteHeader } from '@tokenpak/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
+import { runCli } from '../support/cli-process';
 import { waitForLedgerRows } from '../support/ledger-helpers';
+import { startMockUpstream } from '../support/mock-upstream';
 import { startProxy, type RunningProxy } from '../support/proxy-harness';
 import { within } from '../support/stream-helpers';
 import { responsesTurnEvents, startWebSocketUpstream, type WebSocketUpstream, type WsMessage } from '../support/websocket-upstream';
@@ -119,6 +121,40 @@ describe('WebSocket Responses turns through TokenPak', () => {
     expect((await status(proxy.url)).byStatus['1xx']).toBeGreaterThanOrEqual(1);
     const after = await waitForLedgerRows(proxy.url, [`${requestId}.1`]);
     expect([...after.keys()].filter((id) => id.startsWith(`${requestId}.`))).toEqual([`${requestId}.1`]);
+
+    // `tokenpak requests` (which reads the ledger file) shows the turn.
+    const listed = runCli(['requests', '--json', '--config', proxy.configPath], { env: { HOME: proxy.dir } });
+    expect(listed.code).toBe(0);
+    const cliRows = JSON.parse(listed.stdout) as { requestId: string; method: string; status: number }[];
+    expect(cliRows.find((cliRow) => cliRow.requestId === `${requestId}.1`)).toMatchObject({ method: 'WS', status: 101 });
+    const table = runCli(['requests', '--config', proxy.configPath], { env: { HOME: proxy.dir } });
+    expect(table.stdout).toMatch(/gpt-5-codex\s+101\b/);
+  });
+
+  test('an upgrade the upstream refuses: its answer relayed with the route header, one request row', async () => {
+    const refusing = await startMockUpstream((_request, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'no', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+    });
+    const refused = await startProxy({ providers: { 'tokenpak-openai-codex': { upstream: `${refusing.url}/backend-api/codex` } } });
+    try {
+      const socket = new WebSocket(`${refused.url.replace('http', 'ws')}/v1/responses`, { headers: CODEX_HEADERS, perMessageDeflate: false });
+      socket.on('error', () => undefined);
+      const response = await within(
+        new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve) => socket.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, headers: res.headers }))),
+        10_000,
+        'the refusal',
+      );
+      expect(response.status).toBe(401);
+      expect(parseRouteHeader(String(response.headers['x-tokenpak-route']))).toMatchObject({ platform: 'codex' });
+      const requestId = String(response.headers['x-tokenpak-request-id']);
+      const rows = await waitForLedgerRows(refused.url, [requestId]);
+      expect(rows.get(requestId)).toMatchObject({ method: 'GET', status: 401, errorType: 'authentication_error' });
+      await waitUntil(async () => (await status(refused.url)).inFlight === 0, 'inFlight back to 0');
+    } finally {
+      await refused.stop();
+      await refusing.close();
+    }
   });
 
   test('two turns on one socket → two rows', async () => {
