@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { TURN_ENDS, TURN_START, readClientEvent, readServerEvent } from '../usage/websocket-events';
+import { TURN_ENDS, TURN_START, readClientEvent, readEventType, readServerEvent } from '../usage/websocket-events';
 import { WebSocketMessageReader, watchedExtensions } from '../usage/websocket-message-reader';
 import type { TokenUsage } from '../usage/token-usage';
 
@@ -116,12 +116,13 @@ export class WebSocketTurnMeter implements TunnelObserver {
     turn.firstFrameTick ??= performance.now();
     turn.bytesOut += message.length;
     if (isBinary) return;
+    // Nearly every frame is a delta: only its type is read; an end event is read in full.
+    const type = readEventType(message);
+    if (type === null || !TURN_ENDS.has(type)) return;
     const event = readServerEvent(message);
     turn.model ??= event.model;
-    if (event.type !== null && TURN_ENDS.has(event.type)) {
-      this.open.shift();
-      this.finish(turn, event.usage, event.errorType);
-    }
+    this.open.shift();
+    this.finish(turn, event.usage, event.errorType);
   }
 
   private finish(turn: OpenTurn, usage: TokenUsage | null, errorType: string | null): void {

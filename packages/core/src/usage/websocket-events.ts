@@ -10,6 +10,8 @@ import { fromResponsesUsage, type TokenUsage } from './token-usage';
  * deltas, then `response.completed|failed|incomplete`, or an `error` event).
  */
 
+/** Any frame's `type`: the scan stops once it is found (it comes first in every event), so a delta costs a few bytes. */
+const TYPE_FIELD = new FieldSelection(['type']);
 /** Client frames: only the type and the model are read. */
 const CLIENT_FIELDS = new FieldSelection(['type', 'model']);
 /** Server frames: what the SSE reader (sse-body-usage.ts) reads from the same events. */
@@ -36,6 +38,11 @@ function scan(selection: FieldSelection, message: Buffer): ReadonlyMap<string, u
   const scanner = new JsonFieldScanner(selection);
   scanner.push(message);
   return scanner.values;
+}
+
+/** The event's `type`, or null (not JSON, no type). */
+export function readEventType(message: Buffer): string | null {
+  return asText(scan(TYPE_FIELD, message).get('type'));
 }
 
 /** Reads a client text frame; never throws (a frame that is not JSON reads as no type). */
