@@ -43,6 +43,12 @@ export function watchedExtensions(agreed: string | undefined): WatchedExtensions
  */
 export class WebSocketMessageReader {
   private receiver: FrameReceiver | null;
+  /**
+   * The Receiver unmasks client frames in place, in the very buffer it is given, and that
+   * buffer may still be queued on the upstream socket: client chunks are copied first so the
+   * bytes going upstream are never touched. Upstream frames are unmasked and only read.
+   */
+  private readonly copyChunks: boolean;
 
   constructor(
     fromClient: boolean,
@@ -50,6 +56,7 @@ export class WebSocketMessageReader {
     onMessage: (message: Buffer, isBinary: boolean) => void,
     private readonly failed: () => void,
   ) {
+    this.copyChunks = fromClient;
     const receiver = new Receiver({ isServer: fromClient, extensions, maxPayload: MAX_WATCHED_MESSAGE_BYTES, binaryType: 'nodebuffer', skipUTF8Validation: true });
     receiver.on('message', (data, isBinary) => onMessage(data, isBinary));
     receiver.on('error', () => this.stop(true));
@@ -67,7 +74,7 @@ export class WebSocketMessageReader {
   push(chunk: Buffer): void {
     if (!this.receiver) return;
     try {
-      this.receiver.write(chunk);
+      this.receiver.write(this.copyChunks ? Buffer.from(chunk) : chunk);
     } catch {
       this.stop(true);
     }
