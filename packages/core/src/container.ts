@@ -15,6 +15,7 @@ import type { ResolvedConfig } from './config/load-config';
 import { CredentialPlanner } from './credentials/credential-planner';
 import { CredentialRegistry } from './credentials/credential-registry';
 import { LedgerFeed } from './ledger/ledger-feed';
+import { OpenWork } from './server/open-work';
 import { LedgerRecorder } from './ledger/ledger-recorder';
 import { createLogger, type Logger } from './log/logger';
 import { PluginHost } from './plugins/plugin-host';
@@ -64,6 +65,7 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
   container.registerSingleton(TOKENS.ServerStats, ServerStats);
   container.registerSingleton(TOKENS.ProxyServer, ProxyServer);
   container.registerSingleton(TOKENS.LedgerFeed, LedgerFeed);
+  container.registerSingleton(TOKENS.OpenWork, OpenWork);
   container.register(TOKENS.PriceBook, {
     useFactory: instanceCachingFactory((c) => loadPriceBook(options.config.config.pricing, c.resolve<Logger>(TOKENS.Logger))),
   });

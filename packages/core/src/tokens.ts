@@ -29,6 +29,8 @@ export const TOKENS = {
   /** Request ledger: the writer (and per-request meters), its live feed, and the price table it costs rows with. */
   LedgerRecorder: Symbol.for('tokenpak.LedgerRecorder'),
   LedgerFeed: Symbol.for('tokenpak.LedgerFeed'),
+  /** Open upgrades and ledger rows still being measured, shared by every reload generation (shutdown settles them). */
+  OpenWork: Symbol.for('tokenpak.OpenWork'),
   PriceBook: Symbol.for('tokenpak.PriceBook'),
   /** Warm companion sessions (ARCHITECTURE §2.6.1). */
   CompanionWarmPool: Symbol.for('tokenpak.CompanionWarmPool'),

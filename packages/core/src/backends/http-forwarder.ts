@@ -16,6 +16,7 @@ import { HintedHttpAgent, HintedHttpsAgent } from './keep-alive-agent';
 import { RequestBodyKeeper } from './request-body-keeper';
 import { SseEventBoundary } from './sse-event-boundary';
 import { armRequestTimeouts, DEFAULT_UPSTREAM_TIMEOUTS, IdleTimer, UpstreamTimeoutError, type RequestTimers } from './upstream-timeout';
+import { answerUnrequestedUpgrade } from './unrequested-upgrade';
 
 export interface ForwardRequest {
   incoming: IncomingMessage;
@@ -160,7 +161,25 @@ export class HttpForwarder {
       this.failedBeforeResponse(state, attempt, upstream, target.origin, error);
     });
 
+    // A 101 nobody asked for: 502, never relayed (with Upgrade headers Node emits `upgrade`, without them `response`).
+    const refuseUnrequestedUpgrade = (): void => {
+      disarm();
+      if (state.current !== upstream || state.clientGone || state.responded) return;
+      state.responded = true;
+      incoming.unpipe(upstream);
+      upstream.destroy();
+      answerUnrequestedUpgrade(state.request, target.origin, this.logger);
+    };
+    upstream.on('upgrade', (_response, socket) => {
+      socket.destroy();
+      refuseUnrequestedUpgrade();
+    });
+
     upstream.on('response', (upstreamResponse) => {
+      if (upstreamResponse.statusCode === 101) {
+        upstreamResponse.destroy();
+        return refuseUnrequestedUpgrade();
+      }
       disarm();
       if (state.current !== upstream || state.clientGone || state.responded) {
         upstreamResponse.destroy();

@@ -4,74 +4,80 @@ import type { Duplex } from 'node:stream';
 import { inject, injectable } from 'tsyringe';
 import { applyCredentialPlan } from '../credentials/apply-credential-plan';
 import { isCredentialUnavailable, type CredentialPlanner } from '../credentials/credential-planner';
+import { apiErrorBody, type ApiShape } from '../http/api-errors';
 import { HeaderName } from '../http/header-names';
 import { rawPathAndQuery, splitPathAndQuery, toWebHeaders } from '../http/node-headers';
-import { newRequestId } from '../http/request-id';
 import { endSocketWithResponse, writeSocketHead } from '../http/socket-response';
+import type { TunnelObserver } from '../ledger/websocket-turn-meter';
 import { errorMessage } from '../log/error-message';
 import type { Logger } from '../log/logger';
-import type { ProviderRegistry } from '../providers/provider-registry';
-import { formatRouteHeader } from '../routing/route-header';
-import type { RouteResolver } from '../routing/route-resolver';
-import { apiErrorBody, apiShapeFor } from '../server/api-errors';
-import type { GuardRejection } from '../server/loopback-guard';
+import type { RouteDecision } from '../routing/types';
 import { TOKENS } from '../tokens';
 import { clientResponseHeaders, upstreamRequestHeaders, withoutHeader } from './forward-headers';
+import { WebSocketTunnel } from './websocket-tunnel';
+
+/** One WebSocket upgrade, handed from the server (which guarded, identified and routed it) to this backend. */
+export interface UpgradeExchange {
+  incoming: IncomingMessage;
+  client: Duplex;
+  /** Client bytes that arrived with the upgrade request. */
+  head: Buffer;
+  shape: ApiShape;
+  /** Flat `[name, value, …]` headers every answer carries (request id, route). */
+  responseHeaders: readonly string[];
+  /** The status the client was sent: 101, the upstream's refusal, or TokenPak's error. */
+  answered(status: number): void;
+  /** An observer for the frames of an accepted upgrade; `agreedExtensions` is the upstream's `Sec-WebSocket-Extensions`. */
+  observe(agreedExtensions: string | undefined): TunnelObserver | null;
+  /** The tunnel, once both sockets are joined (the server closes it at shutdown). */
+  opened(tunnel: WebSocketTunnel): void;
+}
 
 /**
- * Proxies HTTP upgrades (Codex opens a WebSocket on `GET …/responses` before falling back
- * to HTTPS): the same guard, routing decision and credential plan as a POST, then the
- * two sockets are piped together and frames flow both ways untouched.
+ * Carries out a `RouteDecision` for a WebSocket upgrade (Codex opens one on `GET …/responses`
+ * before falling back to HTTPS): applies the credential plan the decision calls for, opens
+ * the upgrade upstream, relays the upstream's answer, and on a 101 joins the two sockets.
+ * It never re-decides; the server layer made the one decision.
  */
 @injectable()
 export class UpgradeForwarder {
   constructor(
-    @inject(TOKENS.RouteResolver) private readonly resolver: RouteResolver,
     @inject(TOKENS.CredentialPlanner) private readonly planner: CredentialPlanner,
-    @inject(TOKENS.ProviderRegistry) private readonly providers: ProviderRegistry,
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
-  async handle(incoming: IncomingMessage, client: Duplex, head: Buffer, guard: (headers: IncomingMessage['headers']) => GuardRejection | null): Promise<void> {
-    const requestId = newRequestId();
-    const [path, search] = splitPathAndQuery(incoming.url ?? '/');
-    const headers = toWebHeaders(incoming.headers);
-    const shape = apiShapeFor(path, headers);
-    const idHeader = [HeaderName.tokenpakRequestId, requestId];
-    const fail = (status: number, message: string, extra: readonly string[] = []): void =>
-      endSocketWithResponse(client, status, [...idHeader, ...extra, HeaderName.contentType, 'application/json', HeaderName.tokenpakError, '1'], apiErrorBody(shape, { status, message }));
-    client.on('error', () => client.destroy());
-
-    const rejection = guard(incoming.headers);
-    if (rejection) return fail(rejection.status, rejection.message);
-    if (!path.startsWith('/v1/') && !this.providers.claimsPath(path)) return fail(404, `TokenPak does not serve ${path}`);
-
-    const request = { method: incoming.method ?? 'GET', path, search, headers };
-    const decision = this.resolver.decide(request, this.resolver.inspect(request));
-    const routeHeader = [HeaderName.tokenpakRoute, formatRouteHeader(decision)];
-    if (decision.via !== 'http' || !decision.upstreamUrl) return fail(400, `${path} cannot be opened as a WebSocket on this route`, routeHeader);
-
+  async carry(decision: RouteDecision, exchange: UpgradeExchange): Promise<void> {
+    const { incoming } = exchange;
+    if (decision.via !== 'http' || !decision.upstreamUrl) {
+      return this.fail(exchange, 400, `${splitPathAndQuery(incoming.url ?? '/')[0]} cannot be opened as a WebSocket on this route`);
+    }
     let outgoingHeaders = upstreamRequestHeaders(incoming.rawHeaders, new URL(decision.upstreamUrl).host, decision.controlHeaders);
     if (this.planner.needsPlan(decision)) {
       try {
-        outgoingHeaders = applyCredentialPlan(outgoingHeaders, await this.planner.planFor(decision, { path, headers }));
+        const [path] = splitPathAndQuery(incoming.url ?? '/');
+        outgoingHeaders = applyCredentialPlan(outgoingHeaders, await this.planner.planFor(decision, { path, headers: toWebHeaders(incoming.headers) }));
       } catch (error) {
-        if (isCredentialUnavailable(error)) return fail(401, `${error.message}; ${error.hint}`, routeHeader);
+        if (isCredentialUnavailable(error)) return this.fail(exchange, 401, `${error.message}; ${error.hint}`);
         throw error;
       }
     }
     outgoingHeaders.push('Connection', 'Upgrade', 'Upgrade', String(incoming.headers.upgrade ?? 'websocket'));
-    this.connect(decision.upstreamUrl, outgoingHeaders, client, head, [...idHeader, ...routeHeader], fail);
+    this.connect(decision.upstreamUrl, outgoingHeaders, exchange);
   }
 
-  private connect(
-    upstreamUrl: string,
-    headers: string[],
-    client: Duplex,
-    head: Buffer,
-    addedHeaders: readonly string[],
-    fail: (status: number, message: string, extra?: readonly string[]) => void,
-  ): void {
+  /** TokenPak's own refusal, in the caller's API shape. */
+  private fail(exchange: UpgradeExchange, status: number, message: string): void {
+    exchange.answered(status);
+    endSocketWithResponse(
+      exchange.client,
+      status,
+      [...exchange.responseHeaders, HeaderName.contentType, 'application/json', HeaderName.tokenpakError, '1'],
+      apiErrorBody(exchange.shape, { status, message }),
+    );
+  }
+
+  private connect(upstreamUrl: string, headers: string[], exchange: UpgradeExchange): void {
+    const { client, head } = exchange;
     const target = new URL(upstreamUrl);
     const secure = target.protocol === 'https:';
     const upstream = (secure ? https : http).request({
@@ -82,30 +88,39 @@ export class UpgradeForwarder {
       headers,
       agent: false,
     });
+    const dropUpstream = (): void => {
+      upstream.destroy();
+    };
+    client.once('close', dropUpstream);
     upstream.on('upgrade', (response, upstreamSocket, upstreamHead) => {
-      writeSocketHead(client, response.statusCode ?? 101, response.statusMessage, [...response.rawHeaders, ...addedHeaders]);
-      if (upstreamHead.length > 0) client.write(upstreamHead);
-      if (head.length > 0) upstreamSocket.write(head);
-      upstreamSocket.on('error', () => client.destroy());
-      client.on('close', () => upstreamSocket.destroy());
-      upstreamSocket.on('close', () => client.destroy());
-      upstreamSocket.pipe(client);
-      client.pipe(upstreamSocket);
+      client.off('close', dropUpstream);
+      if (client.destroyed) {
+        upstreamSocket.destroy();
+        return;
+      }
+      exchange.answered(response.statusCode ?? 101);
+      writeSocketHead(client, response.statusCode ?? 101, response.statusMessage, [...response.rawHeaders, ...exchange.responseHeaders]);
+      const agreed = response.headers['sec-websocket-extensions'];
+      const tunnel = new WebSocketTunnel(client, upstreamSocket, exchange.observe(Array.isArray(agreed) ? agreed.join(', ') : agreed));
+      exchange.opened(tunnel);
+      tunnel.start(head, upstreamHead);
     });
     // The upstream declined the upgrade: relay its answer as a plain response.
     upstream.on('response', (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', () => client.destroy());
       response.on('end', () => {
-        const relayed = withoutHeader(clientResponseHeaders(response.rawHeaders, addedHeaders), HeaderName.contentLength);
+        exchange.answered(response.statusCode ?? 502);
+        const relayed = withoutHeader(clientResponseHeaders(response.rawHeaders, exchange.responseHeaders), HeaderName.contentLength);
         endSocketWithResponse(client, response.statusCode ?? 502, relayed, Buffer.concat(chunks));
       });
     });
     upstream.on('error', (error) => {
+      if (client.destroyed) return;
       this.logger.warn('upstream WebSocket connection failed', { upstream: target.origin, error: errorMessage(error) });
-      fail(502, `TokenPak could not reach the upstream ${target.origin}: ${errorMessage(error)}`);
+      this.fail(exchange, 502, `TokenPak could not reach the upstream ${target.origin}: ${errorMessage(error)}`);
     });
-    client.on('close', () => upstream.destroy());
     upstream.end();
   }
 }

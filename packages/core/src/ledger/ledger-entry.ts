@@ -15,7 +15,7 @@ export interface RequestFacts {
 }
 
 /** `scheme://host:port` of the upstream URL (the decision's URLs are absolute); never its path or query. */
-function upstreamOrigin(decision: RouteDecision): string | null {
+export function upstreamOrigin(decision: RouteDecision): string | null {
   const url = decision.upstreamUrl;
   if (decision.via !== 'http' || !url) return null;
   const hostStart = url.indexOf('//');

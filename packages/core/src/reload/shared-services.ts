@@ -12,6 +12,8 @@ import { TOKENS } from '../tokens';
  * * `CompanionSessionStore`: the only writer of `companion-sessions.json` (two would overwrite each other's turns).
  * * `CompanionScheduler`: `companion.maxConcurrent` and one-run-per-session must hold across the old and the new
  *   generation while both serve.
+ * * `OpenWork`: the open WebSockets and the ledger rows still being measured, of every generation: shutdown
+ *   (on the listening server) sends them close 1001 and waits for their rows before closing the ledger.
  * Everything else (bridge, registries, plugins, resolver, forwarder pools, companion backend) is per generation.
  */
 export const SHARED_ACROSS_GENERATIONS: readonly symbol[] = [
@@ -21,6 +23,7 @@ export const SHARED_ACROSS_GENERATIONS: readonly symbol[] = [
   TOKENS.PriceBook,
   TOKENS.CompanionSessionStore,
   TOKENS.CompanionScheduler,
+  TOKENS.OpenWork,
 ];
 
 /**

@@ -15,6 +15,7 @@ import type { RouteRequest } from '../routing/types';
 import { apiShapeFor, writeApiError } from './api-errors';
 import { describeHeaders } from './header-dump';
 import type { TokenPakEnv } from './hono-env';
+import type { OpenWork } from './open-work';
 import type { ServerStats } from './server-stats';
 
 export interface DataPlaneDeps {
@@ -26,6 +27,8 @@ export interface DataPlaneDeps {
   dumpHeaders: boolean;
   /** Records one ledger row per request when its response closes. */
   ledger: LedgerRecorder;
+  /** Told of each row still to be recorded, so shutdown closes the ledger only after the rows of what it cut. */
+  openWork?: OpenWork;
 }
 
 type BodyForRouting = { json: unknown } | { skipped: string } | undefined;
@@ -46,11 +49,13 @@ export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
     const shape = apiShapeFor(path, headers);
 
     stats.begin();
+    const rowRecorded = deps.openWork?.rowPending();
     // After-response work hangs on the Node response (§2.5): one listener for the counters and the ledger row.
     let recordLedgerRow: (() => void) | null = null;
     outgoing.once('close', () => {
       stats.end(outgoing.writableFinished ? outgoing.statusCode : 'aborted');
-      recordLedgerRow?.();
+      if (recordLedgerRow) recordLedgerRow();
+      else rowRecorded?.();
     });
 
     const inspection = resolver.inspect(request);
@@ -74,7 +79,10 @@ export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
       // Runs once the last byte went out, or the client left.
       recordLedgerRow = () => {
         const facts = { requestId, method: request.method, path, declaredLength: declaredLength(headers) };
-        meter.finish((measurement) => deps.ledger.record(ledgerEntryFor(decision, facts, outgoing, measurement)));
+        meter.finish((measurement) => {
+          deps.ledger.record(ledgerEntryFor(decision, facts, outgoing, measurement));
+          rowRecorded?.();
+        });
       };
     }
     try {

@@ -1,6 +1,6 @@
 import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import type { IncomingMessage, Server } from 'node:http';
+import http, { type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { inject, injectable } from 'tsyringe';
 import type { CompanionBackend } from '../backends/companion/companion-backend';
@@ -8,21 +8,29 @@ import type { CompanionStatus } from '../backends/companion/companion-status';
 import type { Dispatcher } from '../backends/dispatcher';
 import type { HttpForwarder } from '../backends/http-forwarder';
 import type { UpgradeForwarder } from '../backends/upgrade-forwarder';
-import { errorMessage } from '../log/error-message';
 import { ConfigError } from '../config/config-error';
 import type { ResolvedConfig } from '../config/load-config';
 import type { LedgerFeed } from '../ledger/ledger-feed';
 import type { LedgerRecorder } from '../ledger/ledger-recorder';
 import type { Logger } from '../log/logger';
+import { errorMessage } from '../log/error-message';
 import type { PluginHost } from '../plugins/plugin-host';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import type { RouteResolver } from '../routing/route-resolver';
 import type { RuntimeOptions } from '../runtime-options';
 import { TOKENS } from '../tokens';
 import { createApp } from './create-app';
+import { hostRequired } from './host-required';
 import { createRequestGuard, isLoopbackHost } from './loopback-guard';
+import type { OpenWork } from './open-work';
+import { answerParserRejection } from './parser-rejection';
 import type { RequestHandler } from './request-handler';
 import type { ServerStats } from './server-stats';
+import { serveAsPlainRequest } from './upgrade-as-request';
+import { isWebSocketUpgrade, upgradeRoute } from './upgrade-route';
+
+/** How long shutdown waits, after closing what was left, for the rows of cut requests to be recorded. */
+const ROWS_SETTLE_MS = 500;
 
 export interface ListeningAddress {
   host: string;
@@ -54,6 +62,8 @@ export class ProxyServer {
     @inject(TOKENS.CompanionStatus) private readonly companionStatus: CompanionStatus,
     @inject(TOKENS.LedgerRecorder) private readonly ledger: LedgerRecorder,
     @inject(TOKENS.LedgerFeed) private readonly ledgerFeed: LedgerFeed,
+    /** Shared by every reload generation: shutdown (on the listening server) must settle all their sockets and rows. */
+    @inject(TOKENS.OpenWork) private readonly openWork: OpenWork,
   ) {}
 
   /** This container's app and upgrade handler: what `listen` serves, and what a reload generation hands to `serve`. */
@@ -79,11 +89,24 @@ export class ProxyServer {
       ledger: this.ledger,
       feed: this.ledgerFeed,
       guard,
+      openWork: this.openWork,
     });
-    const checkUpgrade = createRequestGuard(guard);
+    const upgrade = upgradeRoute({
+      resolver: this.resolver,
+      upgrades: this.upgrades,
+      providers: this.providers,
+      stats: this.stats,
+      logger: this.logger,
+      ledger: this.ledger,
+      openWork: this.openWork,
+      dumpHeaders: log.dumpHeaders,
+      guard: createRequestGuard(guard),
+      // The listening server serves non-WebSocket upgrades itself (see `listen`); one reaching a handler is refused.
+      servePlain: (_incoming, socket) => socket.destroy(),
+    });
     return {
       fetch: (request, env) => app.fetch(request, env),
-      upgrade: (incoming, socket, head) => this.upgrades.handle(incoming, socket, head, checkUpgrade),
+      upgrade: async (incoming, socket, head) => upgrade(incoming, socket, head),
     };
   }
 
@@ -98,26 +121,30 @@ export class ProxyServer {
     this.handler = handler;
     // Open the ledger now, so a file problem is reported at start rather than at the first request.
     this.ledger.open();
+    // `requireHostHeader: false`: a request without `Host` is answered by host-required.ts, in the caller's API shape.
     const server = createAdaptorServer({
       // A node:http server (no HTTP/2 option is passed), so the bindings are always HttpBindings.
       fetch: (request: Request, env: HttpBindings | Http2Bindings) => (this.handler ?? handler).fetch(request, env as HttpBindings),
       overrideGlobalObjects: false,
       autoCleanupIncoming: false,
+      serverOptions: { requireHostHeader: false },
+      createServer: ((options: ServerOptions, listener: RequestListener) => http.createServer(options, hostRequired(listener))) as typeof http.createServer,
     }) as Server;
     // Slow or stuck clients must not pin sockets forever (ARCHITECTURE §6); bodies may stream for long.
     server.headersTimeout = 30_000;
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
     server.on('upgrade', (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Any other Upgrade (h2c, …) is the plain request it also is: served by whichever generation is current (RFC 9110 §7.8).
+      if (!isWebSocketUpgrade(incoming.headers)) return serveAsPlainRequest(server, incoming, socket, head);
       (this.handler ?? handler).upgrade(incoming, socket, head).catch((error: unknown) => {
         this.logger.error('upgrade failed', { error: errorMessage(error) });
         socket.destroy();
       });
     });
-    server.on('clientError', (error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
-      this.logger.debug('bad client request', { error: error.message });
+    server.on('clientError', (error: Error & { code?: string }, socket) => {
+      const status = answerParserRejection(error, socket);
+      this.logger.debug('bad client request', { error: error.message, code: error.code, status });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -138,8 +165,9 @@ export class ProxyServer {
   }
 
   /**
-   * Stops accepting, lets in-flight requests (open streams included) finish for up to
-   * `server.shutdownTimeoutMs`, then closes what is left.
+   * Stops accepting, sends close 1001 on open WebSockets, lets in-flight requests (open
+   * streams and sockets included) finish for up to `server.shutdownTimeoutMs`, then closes
+   * what is left, records the rows of what it cut, and only then closes the ledger.
    */
   shutdown(): Promise<void> {
     this.closing ??= this.close();
@@ -151,6 +179,7 @@ export class ProxyServer {
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    this.openWork.goingAway();
     const deadline = Date.now() + this.resolved.config.server.shutdownTimeoutMs;
     while (this.stats.inFlight > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -158,7 +187,10 @@ export class ProxyServer {
     }
     if (this.stats.inFlight > 0) this.logger.warn(`shutdown timeout: closing ${this.stats.inFlight} request(s) still in flight`);
     server.closeAllConnections();
+    // Upgraded sockets are no longer the HTTP server's to close, but still hold `close()` open.
+    this.openWork.destroyUpgrades();
     await closed;
+    if (!(await this.openWork.rowsRecorded(ROWS_SETTLE_MS))) this.logger.warn('shutdown: some ledger rows were still being measured and are lost');
     this.forwarder.close();
     await this.companion.close();
     await this.ledger.close();
