@@ -152,7 +152,7 @@ whenAChildDiesUnexpectedly((name, detail) => {
   void stopAllChildren().finally(() => process.exit(1));
 });
 
-main(tempDir)
+void main(tempDir)
   .catch((error: unknown) => {
     log(`bench FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
