@@ -29,6 +29,7 @@
  *   toolLoop                      two model calls: a Bash tool_use, then the answer
  *   continueWithoutSession        'error': --continue with no session fails like --resume
  *   compactJson                   print the json result on one line
+ *   mcp                           MCP client mode for the caller's tools (fake-claude-mcp.ts)
  * Every run records argv, stdin, env, cwd, pid, start/end times to runs/<start>-<pid>.json.
  */
 export const FAKE_CLAUDE_SOURCE = String.raw`
@@ -71,6 +72,8 @@ async function main() {
       case '-r': case '--resume': opts.resume = argv[++i]; break;
       case '-v': case '--version': opts.version = true; break;
       case '--system-prompt': case '--append-system-prompt': ++i; break;
+      case '--tools': case '--allowedTools': case '--mcp-config': opts[arg.slice(2)] = argv[++i]; break;
+      case '--strict-mcp-config': opts.strictMcpConfig = true; break;
       default:
         if (arg.startsWith('-')) return fail("error: unknown option '" + arg + "'");
         opts.positional.push(arg);
@@ -83,6 +86,9 @@ async function main() {
   if (opts.inputFormat === 'stream-json' && opts.outputFormat !== 'stream-json') return fail('Error: --input-format=stream-json requires output-format=stream-json.');
   if (opts.partial && opts.outputFormat !== 'stream-json') return fail('Error: --include-partial-messages requires --print and --output-format=stream-json');
   if (opts.cont && opts.resume) return fail('Error: --continue and --resume cannot be used together');
+
+  // Tool mode (in-band MCP, streaming input): fake-claude-mcp.ts.
+  if (control.mcp && opts.inputFormat === 'stream-json') return require('./fake-claude-mcp.js')({ control, record, save, finish, T, opts });
 
   // The real CLI reads nothing from a regular-file stdin and answers nothing.
   if (fs.fstatSync(0).isFile()) return finish(0);
