@@ -81,6 +81,12 @@ export const configSchema = z
         maxConcurrent: z.number().int().min(1).default(4),
         maxQueue: z.number().int().min(0).default(32),
         cwd: z.string().min(1).optional().describe('Working directory of the CLI; default <state.dir>/companion.'),
+        toolResultTimeoutMs: z
+          .number()
+          .int()
+          .min(1)
+          .default(600000)
+          .describe("How long a warm session waits for the caller's tool_result after answering with tool_use; then the session ends."),
       })
       .strict()
       .prefault({}),
