@@ -6,6 +6,7 @@ import { CompanionStats } from './backends/companion/companion-stats';
 import { CompanionStatus } from './backends/companion/companion-status';
 import { RunScheduler } from './backends/companion/run-scheduler';
 import { CompanionSessionStore } from './backends/companion/session-store';
+import { CompanionToolTurns } from './backends/companion/tools/companion-tool-turns';
 import { Dispatcher } from './backends/dispatcher';
 import { HttpForwarder } from './backends/http-forwarder';
 import { UpgradeForwarder } from './backends/upgrade-forwarder';
@@ -55,6 +56,7 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
   container.registerSingleton(TOKENS.CompanionScheduler, RunScheduler);
   container.registerSingleton(TOKENS.CompanionSessionStore, CompanionSessionStore);
   container.registerSingleton(TOKENS.CompanionStats, CompanionStats);
+  container.registerSingleton(TOKENS.CompanionToolTurns, CompanionToolTurns);
   container.registerSingleton(TOKENS.ClaudeCliProbe, ClaudeCliProbe);
   container.registerSingleton(TOKENS.CompanionStatus, CompanionStatus);
   container.registerSingleton(TOKENS.CompanionBackend, CompanionBackend);

@@ -30,4 +30,6 @@ export const TOKENS = {
   LedgerRecorder: Symbol.for('tokenpak.LedgerRecorder'),
   LedgerFeed: Symbol.for('tokenpak.LedgerFeed'),
   PriceBook: Symbol.for('tokenpak.PriceBook'),
+  /** The caller's tools through the companion (ARCHITECTURE §2.6.2). */
+  CompanionToolTurns: Symbol.for('tokenpak.CompanionToolTurns'),
 } as const;

@@ -4,6 +4,7 @@ import { TOKENS } from '../../tokens';
 import type { ClaudeCliProbe, CliVersion } from './cli-version-probe';
 import type { CompanionStats } from './companion-stats';
 import type { RunScheduler } from './run-scheduler';
+import type { CompanionToolTurns, ToolConversationStatus } from './tools/companion-tool-turns';
 
 export interface CompanionStatusSnapshot {
   dispatch: boolean;
@@ -19,6 +20,8 @@ export interface CompanionStatusSnapshot {
   lastError: string | null;
   /** `probing` while `claude --version` runs; `unknown` before anyone asked. */
   cli: CliVersion | { state: 'probing' | 'unknown' };
+  /** Tool sessions (one CLI process each) and the tool calls they wait on the caller for. */
+  toolSessions: ToolConversationStatus[];
 }
 
 /** The `companion` section of `/tokenpak/status`. */
@@ -29,6 +32,7 @@ export class CompanionStatus {
     @inject(TOKENS.CompanionScheduler) private readonly scheduler: RunScheduler,
     @inject(TOKENS.CompanionStats) private readonly stats: CompanionStats,
     @inject(TOKENS.ClaudeCliProbe) private readonly probe: ClaudeCliProbe,
+    @inject(TOKENS.CompanionToolTurns) private readonly toolTurns: CompanionToolTurns,
   ) {}
 
   /**
@@ -55,6 +59,7 @@ export class CompanionStatus {
       rejected: this.stats.rejected,
       lastError: this.stats.lastError,
       cli: this.probe.current ?? { state: this.probe.started ? 'probing' : 'unknown' },
+      toolSessions: this.toolTurns.status(),
     };
   }
 }

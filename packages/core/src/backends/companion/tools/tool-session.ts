@@ -6,7 +6,7 @@ import { InBandMcpServer } from './in-band-mcp-server';
 import { PendingToolCalls, type PendingToolCallInfo } from './pending-tool-calls';
 import { toMcpResult, type McpCallToolResult } from './tool-result-content';
 import { ToolNameMap } from './tool-names';
-import { ToolTurnStream, type SegmentEnd } from './tool-turn-stream';
+import { ToolTurnStream, type SegmentEnd, type Usage } from './tool-turn-stream';
 
 /**
  * The caller's tools on one warm `claude` process: what to add to its argv and environment,
@@ -34,8 +34,8 @@ export type Continuation =
   | { kind: 'mismatch' }
   | { kind: 'none' };
 
-/** A segment's end, with what the caller will echo back (for the session fingerprint). */
-export type SegmentDone = SegmentEnd & { answer: ConversationMessage };
+/** A segment's end, with what the caller will echo back (for the session fingerprint) and the model call's usage. */
+export type SegmentDone = SegmentEnd & { answer: ConversationMessage; usage: Usage };
 
 export class ToolSession {
   readonly names: ToolNameMap;
@@ -151,9 +151,9 @@ export class ToolSession {
   }
 
   private attach(sink: SseSink, onDone: (done: SegmentDone) => void): void {
-    this.stream.attach(sink, (end, answer) => {
+    this.stream.attach(sink, (end, answer, usage) => {
       if (end.kind === 'tool_use') this.pending.awaitResults(end.toolUses);
-      onDone({ ...end, answer });
+      onDone({ ...end, answer, usage });
     });
   }
 }

@@ -27,7 +27,8 @@ export type SegmentEnd =
   | { kind: 'tool_use'; toolUses: AwaitedToolUse[] }
   | { kind: 'result'; result: CliResultRecord };
 
-type Usage = Record<string, unknown>;
+/** Messages API `usage` of one model call, as the CLI streamed it. */
+export type Usage = Record<string, unknown>;
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -47,7 +48,7 @@ class Segment {
 
   constructor(
     readonly sink: SseSink,
-    readonly onEnd: (end: SegmentEnd, answer: ConversationMessage) => void,
+    readonly onEnd: (end: SegmentEnd, answer: ConversationMessage, usage: Usage) => void,
   ) {}
 }
 
@@ -69,7 +70,7 @@ export class ToolTurnStream {
   }
 
   /** Attaches the next caller response; records kept meanwhile are relayed to it first. */
-  attach(sink: SseSink, onEnd: (end: SegmentEnd, answer: ConversationMessage) => void): void {
+  attach(sink: SseSink, onEnd: (end: SegmentEnd, answer: ConversationMessage, usage: Usage) => void): void {
     this.segment = new Segment(sink, onEnd);
     while (this.segment && this.backlog.length > 0) this.push(this.backlog.shift()!);
   }
@@ -176,10 +177,11 @@ export class ToolTurnStream {
     if (!segment.messageStarted && end.kind === 'result') synthesiseText(segment, end.result);
     for (const index of [...segment.openBlocks]) this.closeBlock(segment, index);
     const stopReason = end.kind === 'tool_use' ? 'tool_use' : (end.result.stop_reason ?? this.heldStopReason ?? 'end_turn');
-    segment.sink.send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: this.segmentUsage(end) });
+    const usage = this.segmentUsage(end);
+    segment.sink.send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage });
     segment.sink.send('message_stop', { type: 'message_stop' });
     const indexes = [...segment.blocks.keys()].sort((a, b) => a - b);
-    segment.onEnd(end, { role: 'assistant', content: indexes.map((index) => segment.blocks.get(index)!) });
+    segment.onEnd(end, { role: 'assistant', content: indexes.map((index) => segment.blocks.get(index)!) }, usage);
   }
 
   /** The usage of the model call that ended the segment (the caller pays per model call, as with the API). */
