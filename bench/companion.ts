@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { benchWarmCompanion, formatWarmReport } from './companion-warm';
 
 /**
  * The companion row of the bench: what TokenPak itself costs per companion request
@@ -16,7 +17,8 @@ import path from 'node:path';
  *
  * Use: `import { benchCompanion, formatCompanionReport } from './companion'`, then
  * `const result = await benchCompanion(); console.log(formatCompanionReport(result))`.
- * Standalone: `npx jiti bench/companion.ts` (needs `npm run build` first).
+ * Standalone: `npm run bench:companion` (= `npx jiti bench/companion.ts`, needs `npm run build`
+ * first) runs only the companion part: these rows, then the warm turns (companion-warm.ts).
  */
 
 export interface CompanionBenchOptions {
@@ -92,21 +94,27 @@ function runFakeDirectly(command: string): Promise<void> {
   });
 }
 
-interface RunningTokenPak {
+export interface RunningTokenPak {
   url: string;
   stop(): Promise<void>;
 }
 
-function startTokenPak(dir: string, command: string, concurrency: number): Promise<RunningTokenPak> {
-  const config = path.join(dir, 'tokenpak.config.json');
+/**
+ * TokenPak as users run it (the built CLI, its own process) with `companion.command`
+ * pointed at `command`. `companion` adds to the companion config; `name` keeps several
+ * instances' files apart.
+ */
+export function startTokenPak(dir: string, command: string, concurrency: number, companion: Record<string, unknown> = { warm: { max: 0, spare: 0 } }, name = 'cold'): Promise<RunningTokenPak> {
+  const config = path.join(dir, `tokenpak.${name}.config.json`);
   writeFileSync(
     config,
     JSON.stringify({
       server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 1000 },
       log: { level: 'warn' },
-      state: { dir: path.join(dir, 'state') },
+      state: { dir: path.join(dir, `state-${name}`) },
       // Fresh CLI sessions: no session lock, so the throughput run is limited by maxConcurrent only.
-      companion: { command, continue: false, maxConcurrent: concurrency, maxQueue: 1000 },
+      // (The instant fake answers once stdin closes: by default this is the cold path, companion.warm.max 0.)
+      companion: { command, continue: false, maxConcurrent: concurrency, maxQueue: 1000, ...companion },
     }),
   );
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TOKENPAK_')));
@@ -230,9 +238,12 @@ export function formatCompanionReport(result: CompanionBenchResult): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
+  // `npm run bench:companion`: only the companion part (cold rows, then warm turns).
   benchCompanion()
-    .then((result) => {
-      process.stdout.write(`${formatCompanionReport(result)}\n`);
+    .then(async (result) => {
+      process.stdout.write(`${formatCompanionReport(result)}\n\n`);
+      const warm = await benchWarmCompanion();
+      process.stdout.write(`${formatWarmReport(warm)}\n`);
     })
     .catch((error: unknown) => {
       process.stderr.write(`companion bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

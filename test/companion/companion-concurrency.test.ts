@@ -1,4 +1,4 @@
-import { companionStatus, jsonOf, MODEL, postMessages, sdk, sessionHeaders, startCompanionProxy, statusWhen } from './support/companion-harness';
+import { companionStatus, jsonOf, MODEL, postMessages, sdk, sessionHeaders, startCompanionProxy, statusWhen, COLD } from './support/companion-harness';
 import { createFakeClaude, maxOverlap, type FakeClaude } from './support/fake-claude';
 import { waitFor } from './support/process-table';
 
@@ -14,7 +14,7 @@ describe('companion scheduling', () => {
   beforeEach(() => fake.clearRuns());
 
   test('two concurrent requests of one session never overlap', async () => {
-    const proxy = await startCompanionProxy(fake, { maxConcurrent: 4 });
+    const proxy = await startCompanionProxy(fake, { ...COLD, maxConcurrent: 4 });
     try {
       fake.setControl({ sleepMs: 300 });
       const client = sdk(proxy, sessionHeaders('one-session'));
@@ -36,7 +36,7 @@ describe('companion scheduling', () => {
   });
 
   test('6 concurrent sessions with maxConcurrent 2: never more than 2 live CLI processes', async () => {
-    const proxy = await startCompanionProxy(fake, { maxConcurrent: 2 });
+    const proxy = await startCompanionProxy(fake, { ...COLD, maxConcurrent: 2 });
     try {
       fake.setControl({ sleepMs: 250 });
       const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => sdk(proxy, sessionHeaders(`parallel-${i}`)).messages.create(body(`request ${i}`))));
@@ -51,7 +51,7 @@ describe('companion scheduling', () => {
   });
 
   test('an overfull queue gets 429 rate_limit_error with retry-after', async () => {
-    const proxy = await startCompanionProxy(fake, { maxConcurrent: 1, maxQueue: 1 });
+    const proxy = await startCompanionProxy(fake, { ...COLD, maxConcurrent: 1, maxQueue: 1 });
     try {
       fake.setControl({ sleepMs: 800 });
       const running = postMessages(proxy, body('runs'), sessionHeaders('q-1'));
@@ -75,7 +75,7 @@ describe('companion scheduling', () => {
   });
 
   test('a client that gives up while queued never gets a CLI process', async () => {
-    const proxy = await startCompanionProxy(fake, { maxConcurrent: 1 });
+    const proxy = await startCompanionProxy(fake, { ...COLD, maxConcurrent: 1 });
     try {
       fake.setControl({ sleepMs: 500 });
       const running = postMessages(proxy, body('runs'), sessionHeaders('g-1'));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CANNED } from '../support/canned-responses';
 import { rawHeader, startMockUpstream, type MockUpstream } from '../support/mock-upstream';
 import { upstreamsAt, type RunningProxy } from '../support/proxy-harness';
-import { CALLER_KEY, MODEL, sdk, sessionHeaders, startCompanionProxy } from './support/companion-harness';
+import { CALLER_KEY, MODEL, sdk, sessionHeaders, startCompanionProxy, COLD } from './support/companion-harness';
 import { createFakeClaude, type FakeClaude } from './support/fake-claude';
 
 const request = { model: MODEL, max_tokens: 16, messages: [{ role: 'user' as const, content: 'hi' }] };
@@ -16,7 +16,7 @@ describe('the CLI child: environment and working directory', () => {
 
   beforeAll(async () => {
     fake = createFakeClaude();
-    proxy = await startCompanionProxy(fake);
+    proxy = await startCompanionProxy(fake, COLD);
   });
   afterAll(async () => {
     process.env = saved;
@@ -66,8 +66,8 @@ describe('TOKENPAK_COMPANION_DISPATCH=0', () => {
   beforeAll(async () => {
     fake = createFakeClaude();
     upstream = await startMockUpstream();
-    off = await startCompanionProxy(fake, {}, { config: { providers: upstreamsAt(upstream.url) }, env: { TOKENPAK_COMPANION_DISPATCH: '0' } });
-    on = await startCompanionProxy(fake, {}, { config: { providers: upstreamsAt(upstream.url) } });
+    off = await startCompanionProxy(fake, COLD, { config: { providers: upstreamsAt(upstream.url) }, env: { TOKENPAK_COMPANION_DISPATCH: '0' } });
+    on = await startCompanionProxy(fake, COLD, { config: { providers: upstreamsAt(upstream.url) } });
   });
   afterAll(async () => {
     await Promise.all([off.stop(), on.stop()]);

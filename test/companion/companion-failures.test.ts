@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import http from 'node:http';
 import type { RunningProxy } from '../support/proxy-harness';
-import { jsonOf, MODEL, NO_SESSION_HEADERS, postMessages, sdk, sessionHeaders, startCompanionProxy, statusWhen } from './support/companion-harness';
+import { jsonOf, MODEL, NO_SESSION_HEADERS, postMessages, sdk, sessionHeaders, startCompanionProxy, statusWhen, COLD } from './support/companion-harness';
 import { createFakeClaude, type FakeClaude, type FakeRun } from './support/fake-claude';
 import { isProcessAlive, livePidsMatching, waitFor } from './support/process-table';
 
@@ -21,7 +21,7 @@ describe('companion failures', () => {
 
   beforeAll(async () => {
     fake = createFakeClaude();
-    proxy = await startCompanionProxy(fake, { timeoutMs: 800, continue: false });
+    proxy = await startCompanionProxy(fake, { ...COLD, timeoutMs: 800, continue: false });
   });
   afterAll(async () => {
     await proxy.stop();
@@ -114,7 +114,7 @@ describe('companion failures', () => {
   });
 
   test('CLI not found → 502 api_error with the install and login hint', async () => {
-    const missing = await startCompanionProxy(fake, { command: '/nonexistent/bin/claude' });
+    const missing = await startCompanionProxy(fake, { ...COLD, command: '/nonexistent/bin/claude' });
     try {
       const response = await postMessages(missing, body('hi'));
       expect(response.status).toBe(502);

@@ -1,5 +1,5 @@
 import type { RunningProxy } from '../support/proxy-harness';
-import { jsonOf, MODEL, NO_SESSION_HEADERS, postMessages, sdk, startCompanionProxy } from './support/companion-harness';
+import { jsonOf, MODEL, NO_SESSION_HEADERS, postMessages, sdk, startCompanionProxy, COLD } from './support/companion-harness';
 import { argValue, createFakeClaude, type FakeClaude, type FakeRun } from './support/fake-claude';
 
 /** How the CLI is invoked: argv, stdin, and what the request may and may not put where. */
@@ -21,9 +21,9 @@ describe('companion CLI invocation', () => {
   beforeAll(async () => {
     fake = createFakeClaude();
     [continueOn, continueOff, continueOffByEnv] = await Promise.all([
-      startCompanionProxy(fake),
-      startCompanionProxy(fake, { continue: false }),
-      startCompanionProxy(fake, {}, { env: { TOKENPAK_OAUTH_NO_CONTINUE: '1' } }),
+      startCompanionProxy(fake, COLD),
+      startCompanionProxy(fake, { ...COLD, continue: false }),
+      startCompanionProxy(fake, COLD, { env: { TOKENPAK_OAUTH_NO_CONTINUE: '1' } }),
     ]);
   });
   afterAll(async () => {
@@ -44,7 +44,7 @@ describe('companion CLI invocation', () => {
   test('non-streaming: --print, --output-format json, --model, --continue; the prompt on stdin only', async () => {
     await sdk(continueOn, NO_SESSION_HEADERS).messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'PROMPT-MARKER say hi' }] });
     const run = onlyRun();
-    expect(run.argv).toEqual(['--print', '--output-format', 'json', '--model', MODEL, '--continue']);
+    expect(run.argv).toEqual(['--print', '--output-format', 'json', '--model', MODEL, '--continue', '--tools', '']);
     expect(run.stdin).toContain('PROMPT-MARKER say hi');
     expect(run.argv.join(' ')).not.toContain('PROMPT-MARKER');
   });
@@ -52,7 +52,7 @@ describe('companion CLI invocation', () => {
   test('streaming: --output-format stream-json --verbose --include-partial-messages', async () => {
     await sdk(continueOn, NO_SESSION_HEADERS).messages.stream({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
     const run = onlyRun();
-    expect(run.argv).toEqual(['--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--model', MODEL, '--continue']);
+    expect(run.argv).toEqual(['--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--model', MODEL, '--continue', '--tools', '']);
   });
 
   test('no model in the request: no --model', async () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import type { RunningProxy } from '../support/proxy-harness';
 import { makeTempDir } from '../support/temp-dir';
-import { MODEL, NO_SESSION_HEADERS, sdk, sessionHeaders, startCompanionProxy } from './support/companion-harness';
+import { MODEL, NO_SESSION_HEADERS, sdk, sessionHeaders, startCompanionProxy, COLD } from './support/companion-harness';
 import { argValue, createFakeClaude, type FakeClaude, type FakeRun } from './support/fake-claude';
 import { waitFor } from './support/process-table';
 
@@ -40,7 +40,7 @@ describe('companion sessions', () => {
   let state: ReturnType<typeof makeTempDir>;
   let proxy: RunningProxy;
 
-  const start = () => startCompanionProxy(fake, {}, { stateDir: state.dir });
+  const start = () => startCompanionProxy(fake, COLD, { stateDir: state.dir });
   const lastRun = (): FakeRun => {
     const runs = fake.runs();
     return runs[runs.length - 1]!;
@@ -174,7 +174,7 @@ describe('companion session store recovery', () => {
     mkdirSync(state.dir, { recursive: true });
     const file = path.join(state.dir, STORE_FILE);
     writeFileSync(file, '{"version": 1, "sessions": {"openclaw\u0000x": {"cliSess');
-    const proxy = await startCompanionProxy(fake, {}, { stateDir: state.dir });
+    const proxy = await startCompanionProxy(fake, COLD, { stateDir: state.dir });
     try {
       const client = sdk(proxy, sessionHeaders('after-corruption'));
       const first = await client.messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hello' }] });

@@ -95,12 +95,12 @@ describe('CLI output parsing', () => {
 describe('argv', () => {
   test('flags per request kind; nothing but the model from the body', () => {
     const fresh = { mode: 'fresh' as const, resumeId: null };
-    expect(buildCliInvocation({ stream: false, streamJsonInput: false, model: 'm', session: fresh }).args).toEqual(['--print', '--output-format', 'json', '--model', 'm']);
-    expect(buildCliInvocation({ stream: true, streamJsonInput: false, model: null, session: { mode: 'continue', resumeId: null } }).args).toEqual([
-      '--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--continue',
+    expect(buildCliInvocation({ stream: false, streamJsonInput: false, model: 'm', session: fresh, tools: '' }).args).toEqual(['--print', '--output-format', 'json', '--model', 'm', '--tools', '']);
+    expect(buildCliInvocation({ stream: true, streamJsonInput: false, model: null, session: { mode: 'continue', resumeId: null }, tools: 'Read,Grep' }).args).toEqual([
+      '--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--continue', '--tools', 'Read,Grep',
     ]);
-    expect(buildCliInvocation({ stream: false, streamJsonInput: true, model: null, session: { mode: 'resume', resumeId: 'abc' } }).args).toEqual([
-      '--print', '--output-format', 'stream-json', '--verbose', '--input-format', 'stream-json', '--resume', 'abc',
+    expect(buildCliInvocation({ stream: false, streamJsonInput: true, model: null, session: { mode: 'resume', resumeId: 'abc' }, tools: 'default' }).args).toEqual([
+      '--print', '--output-format', 'stream-json', '--verbose', '--input-format', 'stream-json', '--resume', 'abc', '--tools', 'default',
     ]);
   });
 });
@@ -189,6 +189,20 @@ describe('run scheduler', () => {
     held.release();
     const error = await scheduler(1, 0).acquire('x', AbortSignal.abort()).catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(WaitAbortedError);
+  });
+
+  test('retry-after never exceeds 60 s, however long the queue (Claude Code gives up at once above 60)', async () => {
+    const runs = scheduler(1, 20);
+    const slots = [runs.acquire(null, new AbortController().signal)];
+    const controllers = Array.from({ length: 20 }, () => new AbortController());
+    const waiters = controllers.map((controller) => runs.acquire(null, controller.signal).catch(() => undefined));
+    // 20 waiting ahead, one run at a time, 10 s each (the initial estimate): ~210 s honestly, 60 said.
+    const error = (await runs.acquire(null, new AbortController().signal).catch((reason: unknown) => reason)) as QueueFullError;
+    expect(error).toBeInstanceOf(QueueFullError);
+    expect(error.retryAfterSeconds).toBe(60);
+    for (const controller of controllers) controller.abort();
+    await Promise.all(waiters);
+    (await slots[0]!).release();
   });
 });
 

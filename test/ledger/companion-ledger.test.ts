@@ -48,6 +48,12 @@ describe('companion runs in the ledger', () => {
       cacheReadTokens: 7,
       cacheWriteTokens: 3,
     });
+    // The companion writes the body itself: it reports time to first byte and bytes out.
+    expect(row.ttfbMs).toEqual(expect.any(Number));
+    expect(row.ttfbMs!).toBeGreaterThan(0);
+    expect(row.ttfbMs!).toBeLessThanOrEqual(row.totalMs!);
+    expect(row.bytesOut).toEqual(expect.any(Number));
+    expect(row.bytesOut!).toBeGreaterThan(stream ? 500 : 100);
     expect(row.costUsd).toBeCloseTo((321 * 2 + 54 * 10 + 7 * 0.2 + 3 * 2.5) / 1e6, 12);
     expect(JSON.stringify(row)).not.toContain(CALLER_KEY);
   });

@@ -6,6 +6,7 @@ import { CompanionStats } from './backends/companion/companion-stats';
 import { CompanionStatus } from './backends/companion/companion-status';
 import { RunScheduler } from './backends/companion/run-scheduler';
 import { CompanionSessionStore } from './backends/companion/session-store';
+import { WarmPool } from './backends/companion/warm-pool';
 import { CompanionToolTurns } from './backends/companion/tools/companion-tool-turns';
 import { Dispatcher } from './backends/dispatcher';
 import { HttpForwarder } from './backends/http-forwarder';
@@ -60,6 +61,7 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
   container.registerSingleton(TOKENS.ClaudeCliProbe, ClaudeCliProbe);
   container.registerSingleton(TOKENS.CompanionStatus, CompanionStatus);
   container.registerSingleton(TOKENS.CompanionBackend, CompanionBackend);
+  container.registerSingleton(TOKENS.CompanionWarmPool, WarmPool);
   container.registerSingleton(TOKENS.Dispatcher, Dispatcher);
   container.registerSingleton(TOKENS.ServerStats, ServerStats);
   container.registerSingleton(TOKENS.ProxyServer, ProxyServer);

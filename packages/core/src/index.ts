@@ -49,3 +49,4 @@ export { PriceBook } from './pricing/price-book';
 export { loadPriceBook, DEFAULT_PRICE_FILE } from './pricing/load-price-book';
 export type { ModelPrice } from './pricing/model-price';
 export type { TokenUsage } from './usage/token-usage';
+export { describeToolPolicy } from './backends/companion/companion-status';

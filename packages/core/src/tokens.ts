@@ -30,6 +30,8 @@ export const TOKENS = {
   LedgerRecorder: Symbol.for('tokenpak.LedgerRecorder'),
   LedgerFeed: Symbol.for('tokenpak.LedgerFeed'),
   PriceBook: Symbol.for('tokenpak.PriceBook'),
+  /** Warm companion sessions (ARCHITECTURE §2.6.1). */
+  CompanionWarmPool: Symbol.for('tokenpak.CompanionWarmPool'),
   /** The caller's tools through the companion (ARCHITECTURE §2.6.2). */
   CompanionToolTurns: Symbol.for('tokenpak.CompanionToolTurns'),
 } as const;

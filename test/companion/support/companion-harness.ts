@@ -12,6 +12,9 @@ export const sessionHeaders = (sessionId: string): Record<string, string> => ({ 
 /** Companion traffic without a platform session. */
 export const NO_SESSION_HEADERS: Readonly<Record<string, string>> = { 'X-TokenPak-Backend': 'claude-code' };
 
+/** A fresh CLI per request (the path `companion.warm.max: 0` selects): for the tests of the cold invocation contract. */
+export const COLD = { warm: { max: 0 } } as const;
+
 /** The proxy with `companion.command` pointed at the fake. */
 export function startCompanionProxy(
   fake: FakeClaude,
@@ -22,7 +25,8 @@ export function startCompanionProxy(
     {
       ...more.config,
       ...(more.stateDir ? { state: { dir: more.stateDir } } : {}),
-      companion: { command: fake.command, ...companion },
+      // No spare process unless a test asks for one: it would be one more recorded run.
+      companion: { command: fake.command, ...companion, warm: { spare: 0, ...companion.warm } },
     },
     more.env,
   );

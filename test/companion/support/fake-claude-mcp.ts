@@ -34,7 +34,7 @@ module.exports = function runMcpMode(ctx) {
   const sessionId = uuid();
   const apiModel = opts.model || 'claude-opus-4-8';
   const usage = Object.assign({ input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 20 }, spec.usage || {});
-  record.sessionId = sessionId; record.mcp = []; record.userLines = []; record.toolsList = null; record.stdin = '';
+  record.sessionId = sessionId; record.lines = []; record.mcp = []; record.userLines = []; record.toolsList = null; record.stdin = '';
   const log = (dir, message) => { record.mcp.push({ dir, message, at: Date.now() }); save(); };
 
   let serverName = null;

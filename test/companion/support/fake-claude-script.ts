@@ -29,8 +29,15 @@
  *   toolLoop                      two model calls: a Bash tool_use, then the answer
  *   continueWithoutSession        'error': --continue with no session fails like --resume
  *   compactJson                   print the json result on one line
- *   mcp                           MCP client mode for the caller's tools (fake-claude-mcp.ts)
- * Every run records argv, stdin, env, cwd, pid, start/end times to runs/<start>-<pid>.json.
+ *   startupMs                     boot time before the first input is read (the real CLI: ~1.5 s)
+ *   exitAfterTurns                streaming input: exit 0 after this many turns (a CLI that quit between turns)
+ * Streaming input (--input-format stream-json), as captures 04/05 and claude-code-mcp/*-warm-1 show:
+ * stdin stays open, each user line is answered as it arrives (its own init…result group,
+ * one session id for the process), control.json is re-read per turn, and the process
+ * exits when stdin closes. A `control_request` line gets a success `control_response`.
+ * Every run records argv, stdin, env, cwd, pid, start/end times and (streaming input)
+ * each input line with its arrival and answer times to runs/<start>-<pid>.json.
+ * MCP client mode for the caller's tools (control `mcp`, streaming input): fake-claude-mcp.ts.
  */
 export const FAKE_CLAUDE_SOURCE = String.raw`
 'use strict';
@@ -42,10 +49,10 @@ const childProcess = require('child_process');
 const HERE = __dirname;
 const T = JSON.parse(fs.readFileSync(path.join(HERE, 'templates.json'), 'utf8'));
 const startedAt = Date.now();
-const control = readJson(path.join(HERE, 'control.json')) || {};
+let control = readJson(path.join(HERE, 'control.json')) || {};
 const argv = process.argv.slice(2);
 const runFile = path.join(HERE, 'runs', startedAt + '-' + process.pid + '.json');
-const record = { pid: process.pid, argv, cwd: process.cwd(), env: process.env, start: startedAt, end: null, stdin: null, exitCode: null, sessionId: null, grandchildPid: null };
+const record = { pid: process.pid, argv, cwd: process.cwd(), env: process.env, start: startedAt, end: null, stdin: null, exitCode: null, sessionId: null, grandchildPid: null, lines: [] };
 
 function readJson(file) { try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return null; } }
 function save() { fs.writeFileSync(runFile + '.tmp', JSON.stringify(record)); fs.renameSync(runFile + '.tmp', runFile); }
@@ -88,16 +95,14 @@ async function main() {
   if (opts.cont && opts.resume) return fail('Error: --continue and --resume cannot be used together');
 
   // Tool mode (in-band MCP, streaming input): fake-claude-mcp.ts.
-  if (control.mcp && opts.inputFormat === 'stream-json') return require('./fake-claude-mcp.js')({ control, record, save, finish, T, opts });
+  if (control.mcp && opts.inputFormat === 'stream-json' && opts.strictMcpConfig) return require('./fake-claude-mcp.js')({ control, record, save, finish, T, opts });
 
   // The real CLI reads nothing from a regular-file stdin and answers nothing.
   if (fs.fstatSync(0).isFile()) return finish(0);
-  const stdin = await new Promise((resolve) => { const chunks = []; process.stdin.on('data', (c) => chunks.push(c)); process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))); });
+  if (control.startupMs) await sleep(control.startupMs);
+  const streaming = opts.inputFormat === 'stream-json';
+  const stdin = streaming ? '' : await new Promise((resolve) => { const chunks = []; process.stdin.on('data', (c) => chunks.push(c)); process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))); });
   record.stdin = stdin;
-
-  const turns = opts.inputFormat === 'stream-json'
-    ? stdin.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line).message.content)
-    : [[opts.positional.join(' '), stdin].filter(Boolean).join('\n')];
 
   const sessionsDir = path.join(HERE, 'sessions');
   const latestFile = path.join(sessionsDir, 'latest');
@@ -121,30 +126,29 @@ async function main() {
   }
   save();
 
-  if (control.sleepMs) await sleep(control.sleepMs);
-  if (control.hang) { setInterval(() => {}, 1 << 30); return; }
-  if (control.stderr) process.stderr.write(control.stderr);
-  if (control.garbage !== undefined) { process.stdout.write(control.garbage); return finish(control.exitCode || 0); }
-  if (control.exitCode && !control.failAfterStreamStart) return finish(control.exitCode);
-
   const sessionFile = path.join(sessionsDir, sessionId + '.json');
   const history = readJson(sessionFile) || [];
   const out = (value) => process.stdout.write((typeof value === 'string' ? value : JSON.stringify(value)) + '\n');
   const pause = () => (control.streamDelayMs ? sleep(control.streamDelayMs) : Promise.resolve());
-  const apiModel = control.model || opts.model || 'claude-opus-4-8';
-  const usageModel = control.model || opts.model || 'claude-opus-4-8[1m]';
-  const text = control.text === undefined ? 'Hello from mock' : control.text;
-  const chunks = control.chunks || (text.length > 5 ? [text.slice(0, 5), text.slice(5)] : [text]);
-  const usage = Object.assign(clone(T.result.usage), control.usage || {});
+  const apiModel = () => control.model || opts.model || 'claude-opus-4-8';
+  const usageModel = () => control.model || opts.model || 'claude-opus-4-8[1m]';
+  let text, chunks, usage;
+  const configure = () => {
+    text = control.text === undefined ? 'Hello from mock' : control.text;
+    chunks = control.chunks || (text.length > 5 ? [text.slice(0, 5), text.slice(5)] : [text]);
+    usage = Object.assign(clone(T.result.usage), control.usage || {});
+  };
+  configure();
 
+  let turnStartedAt = startedAt;
   function result(fields) {
     const r = clone(T.result);
     r.uuid = uuid(); r.session_id = sessionId; r.result = text; r.usage = usage;
-    r.duration_ms = Date.now() - startedAt;
+    r.duration_ms = Date.now() - turnStartedAt;
     const entry = clone(Object.values(T.result.modelUsage)[0]);
     entry.inputTokens = usage.input_tokens; entry.outputTokens = usage.output_tokens;
     entry.cacheReadInputTokens = usage.cache_read_input_tokens; entry.cacheCreationInputTokens = usage.cache_creation_input_tokens;
-    r.modelUsage = { [usageModel]: entry };
+    r.modelUsage = { [usageModel()]: entry };
     return Object.assign(r, fields || {});
   }
   function errorResult(template, message, status) {
@@ -154,10 +158,10 @@ async function main() {
     if (status !== undefined) r.api_error_status = status;
     return r;
   }
-  function init() { const r = clone(T.init); r.session_id = sessionId; r.cwd = process.cwd(); r.model = usageModel; r.uuid = uuid(); return r; }
+  function init() { const r = clone(T.init); r.session_id = sessionId; r.cwd = process.cwd(); r.model = usageModel(); r.uuid = uuid(); return r; }
   function streamEvent(event) { return { type: 'stream_event', event, session_id: sessionId, parent_tool_use_id: null, uuid: uuid() }; }
-  function messageStart(id) { const e = clone(T.events.message_start); e.message.id = id; e.message.model = apiModel; e.message.usage.input_tokens = usage.input_tokens; return e; }
-  function assistant(id, content) { const r = clone(T.assistant); r.message.id = id; r.message.model = apiModel; r.message.content = content; r.session_id = sessionId; r.uuid = uuid(); return r; }
+  function messageStart(id) { const e = clone(T.events.message_start); e.message.id = id; e.message.model = apiModel(); e.message.usage.input_tokens = usage.input_tokens; return e; }
+  function assistant(id, content) { const r = clone(T.assistant); r.message.id = id; r.message.model = apiModel(); r.message.content = content; r.session_id = sessionId; r.uuid = uuid(); return r; }
 
   async function errorOutcome(resultRecord, code) {
     if (opts.outputFormat === 'json') out(control.compactJson ? JSON.stringify(resultRecord) : JSON.stringify(resultRecord, null, 2));
@@ -165,14 +169,12 @@ async function main() {
     else out(resultRecord.result);
     return finish(code);
   }
-  if (control.notLoggedIn) return errorOutcome(errorResult(T.noAuth), 1);
-  if (control.apiError) return errorOutcome(errorResult(T.upstreamError, 'API Error: ' + control.apiError.status + ' ' + control.apiError.message, control.apiError.status), 1);
-
-  for (const turn of turns) {
+  async function answer(turn) {
+    turnStartedAt = Date.now();
     history.push(turn);
     const messageId = 'msg_mock_' + hex(12);
-    if (opts.outputFormat === 'text') { out(text); continue; }
-    if (opts.outputFormat === 'json') { out(control.compactJson ? JSON.stringify(result()) : JSON.stringify(result(), null, 2)); continue; }
+    if (opts.outputFormat === 'text') { out(text); return; }
+    if (opts.outputFormat === 'json') { out(control.compactJson ? JSON.stringify(result()) : JSON.stringify(result(), null, 2)); return; }
     out(init());
     if (opts.partial) {
       out(T.status && Object.assign(clone(T.status), { session_id: sessionId, uuid: uuid() }));
@@ -204,11 +206,84 @@ async function main() {
     } else {
       await pause(); out(assistant(messageId, [{ type: 'text', text }]));
     }
+    // The real CLI writes its transcript as it goes: the session is on disk before the result is printed.
+    persist();
     await pause(); out(result());
   }
-  fs.mkdirSync(sessionsDir, { recursive: true });
-  fs.writeFileSync(sessionFile, JSON.stringify(history));
-  fs.writeFileSync(latestFile, sessionId);
+  function persist() {
+    fs.mkdirSync(sessionsDir, { recursive: true });
+    fs.writeFileSync(sessionFile, JSON.stringify(history));
+    fs.writeFileSync(latestFile, sessionId);
+  }
+
+  if (!streaming) {
+    if (control.sleepMs) await sleep(control.sleepMs);
+    if (control.hang) { setInterval(() => {}, 1 << 30); return; }
+    if (control.stderr) process.stderr.write(control.stderr);
+    if (control.garbage !== undefined) { process.stdout.write(control.garbage); return finish(control.exitCode || 0); }
+    if (control.exitCode && !control.failAfterStreamStart) return finish(control.exitCode);
+
+    if (control.notLoggedIn) return errorOutcome(errorResult(T.noAuth), 1);
+    if (control.apiError) return errorOutcome(errorResult(T.upstreamError, 'API Error: ' + control.apiError.status + ' ' + control.apiError.message, control.apiError.status), 1);
+
+    for (const turn of [[opts.positional.join(' '), stdin].filter(Boolean).join('\n')]) await answer(turn);
+    persist();
+    if (control.holdAfterMs) await sleep(control.holdAfterMs);
+    return finish(control.exitCode || 0);
+  }
+
+  // Streaming input: one turn per user line, answered as it arrives; stdin closing ends the process.
+  const pending = [];
+  let ended = false;
+  let wake = null;
+  let buffered = '';
+  process.stdin.on('data', (chunk) => {
+    buffered += chunk.toString('utf8');
+    let newline;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim() !== '') pending.push(line);
+    }
+    if (wake) wake();
+  });
+  process.stdin.on('end', () => { ended = true; if (wake) wake(); });
+  let turnsDone = 0;
+  for (;;) {
+    if (pending.length === 0) {
+      if (ended) break;
+      await new Promise((resolve) => { wake = resolve; });
+      wake = null;
+      continue;
+    }
+    const line = pending.shift();
+    const entry = { at: Date.now(), line, answeredAt: null };
+    record.lines.push(entry);
+    record.stdin += line + '\n';
+    save();
+    const input = JSON.parse(line);
+    if (input.type === 'control_request') {
+      out({ type: 'control_response', response: { subtype: 'success', request_id: input.request_id, response: {} } });
+      continue;
+    }
+    control = readJson(path.join(HERE, 'control.json')) || {};
+    configure();
+    if (control.sleepMs) await sleep(control.sleepMs);
+    if (control.hang) { setInterval(() => {}, 1 << 30); return; }
+    if (control.stderr) process.stderr.write(control.stderr);
+    if (control.garbage !== undefined) { process.stdout.write(control.garbage); return finish(control.exitCode || 0); }
+    if (control.exitCode && !control.failAfterStreamStart) return finish(control.exitCode);
+
+    if (control.notLoggedIn) return errorOutcome(errorResult(T.noAuth), 1);
+    if (control.apiError) return errorOutcome(errorResult(T.upstreamError, 'API Error: ' + control.apiError.status + ' ' + control.apiError.message, control.apiError.status), 1);
+
+    await answer(input.message.content);
+    entry.answeredAt = Date.now();
+    persist();
+    save();
+    turnsDone++;
+    if (control.exitAfterTurns && turnsDone >= control.exitAfterTurns) return finish(0);
+  }
   if (control.holdAfterMs) await sleep(control.holdAfterMs);
   finish(control.exitCode || 0);
 }

@@ -27,6 +27,8 @@ export interface FakeClaudeControl {
   toolLoop?: boolean;
   continueWithoutSession?: 'error';
   compactJson?: boolean;
+  startupMs?: number;
+  exitAfterTurns?: number;
   mcp?: FakeMcpControl;
 }
 
@@ -62,6 +64,8 @@ export interface FakeRun {
   exitCode: number | null;
   sessionId: string | null;
   grandchildPid: number | null;
+  /** Streaming input: each stdin line as it arrived (epoch ms) and when its answer was complete. */
+  lines: Array<{ at: number; line: string; answeredAt: number | null }>;
   /** MCP mode: every MCP message (`out`: sent by the fake CLI, `in`: TokenPak's answers). */
   mcp?: Array<{ dir: 'in' | 'out'; message: Record<string, unknown>; at: number }>;
   /** MCP mode: the user lines received. */
@@ -79,8 +83,9 @@ export interface FakeClaude {
   runs(): FakeRun[];
   /**
    * Waits for runs still finishing (a run writes its record once more as it exits,
-   * which can be after its answer reached the client), then forgets all recorded runs
-   * (not the CLI sessions).
+   * which can be after its answer reached the client; a warm run once it answered its
+   * lines), then forgets all recorded runs (not the CLI sessions; a warm process that
+   * stays up is forgotten too, and its later turns are not recorded anew).
    */
   clearRuns(): Promise<void>;
   /** Forgets the CLI's sessions (as if its session files were removed). */
@@ -155,7 +160,10 @@ export function createFakeClaude(): FakeClaude {
     setControl: (control) => writeFileSync(controlFile, JSON.stringify(control)),
     runs: () => readRuns(runsDir, false),
     clearRuns: async () => {
-      await waitFor(() => readRuns(runsDir, true).every((run) => run.end !== null || !isProcessAlive(run.pid)), 5000, 'fake runs to finish');
+      // A warm (streaming-input) run that answered every line is idle, not finishing.
+      const settled = (run: FakeRun): boolean =>
+        run.end !== null || !isProcessAlive(run.pid) || (run.lines?.length > 0 && run.lines.every((line) => line.answeredAt !== null));
+      await waitFor(() => readRuns(runsDir, true).every(settled), 5000, 'fake runs to finish');
       for (const file of readdirSync(runsDir)) rmSync(path.join(runsDir, file), { force: true });
     },
     clearSessions: () => {

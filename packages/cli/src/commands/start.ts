@@ -1,4 +1,4 @@
-import { createLogger, createTokenPak, type PluginReport } from '@tokenpak/core';
+import { createLogger, createTokenPak, describeToolPolicy, type PluginReport } from '@tokenpak/core';
 import { parseArgs } from 'node:util';
 import { ExitCode, type CliIo } from '../io';
 import { configOption, loadCliConfig } from './shared-options';
@@ -25,6 +25,7 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
       `TokenPak listening on ${address.url}`,
       `config: ${config.source ?? 'built-in defaults (no config file found)'}`,
       `plugins: ${tokenpak.plugins.length > 0 ? tokenpak.plugins.map(describePlugin).join(', ') : 'none'}`,
+      `claude companion tools: ${describeToolPolicy(config.config.companion.tools)}`,
       '',
       'Point your agents at it:',
       `  export ANTHROPIC_BASE_URL=${address.url}`,

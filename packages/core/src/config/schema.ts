@@ -81,6 +81,19 @@ export const configSchema = z
         maxConcurrent: z.number().int().min(1).default(4),
         maxQueue: z.number().int().min(0).default(32),
         cwd: z.string().min(1).optional().describe('Working directory of the CLI; default <state.dir>/companion.'),
+        warm: z
+          .object({
+            max: z.number().int().min(0).default(4).describe('Conversations that keep a running CLI between turns (0: a fresh CLI per request).'),
+            idleMs: z.number().int().min(1000).default(600000).describe('An idle warm CLI is ended after this long.'),
+            spare: z.number().int().min(0).max(1).default(1).describe('Keep one CLI started ahead for the next new conversation on the default model (0: off).'),
+          })
+          .strict()
+          .prefault({}),
+        tools: z
+          .string()
+          .default('')
+          .describe('The CLI\'s own tools: "" none (it answers as a model), "default" all of them, or a list such as "Read,Grep".'),
+        pingIntervalMs: z.number().int().min(100).default(15000).describe('SSE answers send event: ping this often while the CLI is silent.'),
         toolResultTimeoutMs: z
           .number()
           .int()

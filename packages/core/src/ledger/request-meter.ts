@@ -82,6 +82,16 @@ export class RequestMeter {
     this.reportedUsage = addUsage(this.reportedUsage, usage);
   }
 
+  /**
+   * A backend that writes the response body itself (the companion): `bytes` just went to
+   * the client. `content` false for keep-alive bytes (SSE pings), which count as bytes
+   * out but not as the first byte of the answer.
+   */
+  reportBodyBytes(bytes: number, content = true): void {
+    if (content) this.firstByteMs ??= elapsed(this.startedTick);
+    this.bytesOut = (this.bytesOut ?? 0) + bytes;
+  }
+
   /** A failure the backend knows of (`upstream_unreachable`, `upstream_truncated`); the first one noted wins. */
   noteError(errorType: string): void {
     this.noted ??= errorType;

@@ -9,6 +9,8 @@ export interface CliInvocationOptions {
   streamJsonInput: boolean;
   model: string | null;
   session: { mode: SessionMode; resumeId: string | null };
+  /** `companion.tools`: the CLI's own tools (`""` none, `"default"` all, or a comma list). */
+  tools: string;
 }
 
 export interface CliInvocation {
@@ -34,5 +36,30 @@ export function buildCliInvocation(options: CliInvocationOptions): CliInvocation
   if (options.model) args.push('--model', options.model);
   if (options.session.mode === 'continue') args.push('--continue');
   if (options.session.mode === 'resume' && options.session.resumeId) args.push('--resume', options.session.resumeId);
+  args.push('--tools', options.tools);
   return { args, outputFormat };
+}
+
+export interface WarmInvocationOptions {
+  /** null: the CLI's default model (the only kind a spare process can serve). */
+  model: string | null;
+  session: { mode: SessionMode; resumeId: string | null };
+  tools: string;
+  /** More argv for this session (a tools layer's `--mcp-config`, `--strict-mcp-config`, `--allowedTools`). */
+  extraArgs?: readonly string[];
+}
+
+/**
+ * The argv of a warm process (ARCHITECTURE §2.6.1): streaming input and output, raw API
+ * events included, so one process serves streaming and JSON requests alike. Argv as in
+ * the capture claude-code-mcp/197-warm-1/argv.json.
+ */
+export function buildWarmArguments(options: WarmInvocationOptions): string[] {
+  const args = ['--print', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages'];
+  if (options.model) args.push('--model', options.model);
+  if (options.session.mode === 'continue') args.push('--continue');
+  if (options.session.mode === 'resume' && options.session.resumeId) args.push('--resume', options.session.resumeId);
+  args.push('--tools', options.tools);
+  if (options.extraArgs) args.push(...options.extraArgs);
+  return args;
 }

@@ -12,8 +12,11 @@ export interface CliProcessSpec {
   onStdout(chunk: Buffer): void;
 }
 
-/** Why TokenPak stopped a run: it ran too long, its client went away, or its output broke the protocol. */
-export type StopReason = 'timeout' | 'abort' | 'protocol';
+/**
+ * Why TokenPak stopped a run: it ran too long, its client went away, its output broke the
+ * protocol, or (a warm process) it was idle, evicted or replaced.
+ */
+export type StopReason = 'timeout' | 'abort' | 'protocol' | 'idle';
 
 export type CliExit =
   | { kind: 'spawn-failed'; error: NodeJS.ErrnoException }

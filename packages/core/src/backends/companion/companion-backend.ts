@@ -13,21 +13,24 @@ import { fromAnyUsage } from '../../usage/token-usage';
 import { TOKENS } from '../../tokens';
 import type { Exchange } from '../dispatcher';
 import { companionChildEnvironment } from './child-environment';
-import { buildCliInvocation } from './cli-arguments';
+import { buildCliInvocation, buildWarmArguments } from './cli-arguments';
 import { describeFailure, isMissingConversation } from './cli-failures';
 import type { CliProcess } from './cli-process';
 import { runCliTurn, type TurnOutcome } from './cli-turn';
-import { SseResponse, writeJsonResponse } from './companion-responses';
+import { SseResponse, writeJsonResponse, type BodyBytesListener } from './companion-responses';
 import type { CompanionStats } from './companion-stats';
-import { prefixHashes } from './conversation-fingerprint';
+import { prefixHashes, systemHash } from './conversation-fingerprint';
 import { countTokensProblem, estimateInputTokens } from './count-tokens';
 import { parseMessagesRequest, type CompanionRequest } from './messages-request';
 import { ClientGoneError, readRequestBody, RequestBodyError } from './read-request-body';
-import { promptInput } from './render-conversation';
+import { promptInput, userTurnLine } from './render-conversation';
 import { modelFromResult } from './result-to-message';
 import { QueueFullError, WaitAbortedError, type RunScheduler, type RunSlot } from './run-scheduler';
 import { entryAfterAnswer, freshPlan, planSession, type SessionPlan } from './session-plan';
 import { isValidCliSessionId, type CompanionSessionStore } from './session-store';
+import type { WarmPool, WarmSession } from './warm-pool';
+import type { WarmProcess, WarmProcessSpec } from './warm-process';
+import { runWarmTurn } from './warm-turn';
 import { parseCallerTools, type CallerTools } from './tools/caller-tools';
 import type { CompanionToolTurns } from './tools/companion-tool-turns';
 
@@ -40,6 +43,12 @@ const CONTINUE_LOCK_KEY = '\u0000continue';
 const CLOSE_WAIT_MS = 5000;
 /** Lists the request fields the CLI could not honour, so none is dropped unseen. */
 export const IGNORED_FIELDS_HEADER = 'x-tokenpak-companion-ignored';
+/**
+ * How the companion served the turn: `warm` (a running CLI took it) or `cold (<why>)`
+ * (a CLI was started for it; `spare` when the spare process took it). A response header
+ * because the route decision is made before the companion knows.
+ */
+export const COMPANION_SESSION_HEADER = 'x-tokenpak-companion';
 
 /** One request being served: the exchange plus what is known about it so far. */
 interface CompanionCall {
@@ -47,6 +56,8 @@ interface CompanionCall {
   exchange: Exchange;
   /** Fires when the client goes away before its answer is complete. */
   signal: AbortSignal;
+  /** `warm` / `cold (why)` once known (the COMPANION_SESSION_HEADER value). */
+  served?: string;
 }
 
 /**
@@ -72,6 +83,7 @@ export class CompanionBackend {
     @inject(TOKENS.CompanionScheduler) private readonly scheduler: RunScheduler,
     @inject(TOKENS.CompanionSessionStore) private readonly sessions: CompanionSessionStore,
     @inject(TOKENS.CompanionStats) private readonly stats: CompanionStats,
+    @inject(TOKENS.CompanionWarmPool) private readonly pool: WarmPool,
     @inject(TOKENS.CompanionToolTurns) private readonly toolTurns: CompanionToolTurns,
   ) {
     this.logger = logger.child('companion');
@@ -102,11 +114,13 @@ export class CompanionBackend {
   /** Shutdown: stops every CLI process still running, lets their requests conclude, and waits for the session map. */
   async close(): Promise<void> {
     for (const run of this.live) run.killNow();
+    const warmClosed = this.pool.close();
     this.toolTurns.close();
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
     await Promise.race([Promise.allSettled([...this.serving]), bound]);
     clearTimeout(timer);
+    await warmClosed;
     await this.sessions.flush();
   }
 
@@ -207,6 +221,11 @@ export class CompanionBackend {
       const hashes = prefixHashes(request.messages);
       const entry = sessionKey ? await this.sessions.get(sessionKey) : undefined;
       let plan = planSession(request, { platformSession: sessionKey !== null, continueEnabled: companion.continue, entry, hashes });
+      if (this.pool.enabled) {
+        const outcome = await this.runWarm(call, request, plan, lockKey);
+        saving = this.conclude(call, request, hashes, sessionKey, outcome);
+        return;
+      }
       let outcome = await this.runPlan(call, request, plan);
       reportUsage(exchange, request, outcome);
       if (outcome.kind === 'failed' && !outcome.responded && plan.mode !== 'fresh' && isMissingConversation(outcome.facts)) {
@@ -232,6 +251,7 @@ export class CompanionBackend {
       streamJsonInput: input.inputFormat === 'stream-json',
       model: request.model,
       session: { mode: plan.mode, resumeId: plan.resumeId },
+      tools: companion.tools,
     });
     const headers = this.answerHeaders(exchange, request);
     this.logger.debug('running the claude CLI', { session: plan.reason, args: invocation.args.join(' '), stdinBytes: input.bytes.length });
@@ -245,7 +265,7 @@ export class CompanionBackend {
         timeoutMs: companion.timeoutMs,
       },
       outputFormat: invocation.outputFormat,
-      sse: request.stream ? new SseResponse(exchange.outgoing, headers) : null,
+      sse: request.stream ? new SseResponse(exchange.outgoing, headers, companion.pingIntervalMs, bodyMeter(exchange)) : null,
       requestedModel: request.model,
       signal: call.signal,
       track: (run) => {
@@ -255,13 +275,128 @@ export class CompanionBackend {
     });
   }
 
+  /**
+   * One turn on a warm process (ARCHITECTURE §2.6.1). The conversation's process is reused
+   * when the plan would resume exactly the session it holds (same model, same system
+   * prompt); otherwise it is ended and a new one started as the plan says (fresh, or
+   * `--resume` / `--continue`). A reused process that died before printing anything for
+   * this turn is replaced and the turn run again; a resume the CLI cannot find is retried
+   * fresh. Every usage report goes to the ledger.
+   */
+  private async runWarm(call: CompanionCall, request: CompanionRequest, firstPlan: SessionPlan, key: string | null): Promise<TurnOutcome> {
+    const { exchange } = call;
+    const companion = this.resolved.config.companion;
+    let sse: SseResponse | null = null;
+    let plan = firstPlan;
+    for (let attempt = 0; ; attempt++) {
+      const held = this.warmProcessFor(key, request, plan, exchange);
+      call.served = held.reused ? 'warm' : `cold (${held.spare ? 'spare process; ' : ''}${plan.reason})`;
+      if (request.stream) sse ??= new SseResponse(exchange.outgoing, this.answerHeaders(exchange, request, call), companion.pingIntervalMs, bodyMeter(exchange));
+      // A process that already answered is trusted to be up: open the stream now; a new one opens it at its first record.
+      if (held.reused) sse?.openNow();
+      this.logger.debug('warm companion turn', { session: held.reused ? 'warm' : plan.reason, pid: held.process.pid });
+      const report = await runWarmTurn({
+        process: held.process,
+        lines: [userTurnLine(plan.prompt)],
+        sse,
+        requestedModel: request.model,
+        signal: call.signal,
+        timeoutMs: companion.timeoutMs,
+        command: companion.command,
+      });
+      const { outcome } = report;
+      if (outcome.kind === 'answered') {
+        reportUsage(exchange, request, outcome);
+        if (held.session) {
+          held.session.turns++;
+          held.session.cliSessionId = outcome.cliSessionId;
+          this.pool.checkin(held.session);
+        } else {
+          held.process.end();
+        }
+        this.pool.replenishSpare(() => this.warmSpec({ mode: 'fresh', resumeId: null }, null, exchange));
+        return outcome;
+      }
+      // Anything but an answer leaves the process in an unknown state: it goes.
+      if (held.session) this.pool.discard(held.session);
+      else held.process.end();
+      if (outcome.kind === 'suspended') throw new Error('a warm turn was suspended without a tools layer');
+      if (outcome.kind === 'aborted') return outcome;
+      reportUsage(exchange, request, outcome);
+      const exit = outcome.facts.exit;
+      const diedQuietly = exit.kind === 'exited' && exit.stoppedBy === null && !report.sawOutput;
+      if (attempt === 0 && held.reused && diedQuietly && !call.signal.aborted) {
+        this.logger.info('the warm claude CLI had exited between turns; starting a new one for this turn');
+        continue;
+      }
+      if (attempt < 2 && plan.mode !== 'fresh' && isMissingConversation(outcome.facts)) {
+        this.logger.info(`the CLI had no conversation to ${plan.mode}; starting a fresh session with the whole conversation`);
+        plan = freshPlan(request, `--${plan.mode} found no conversation`);
+        continue;
+      }
+      if (sse?.started) {
+        sse.fail(describeFailure(outcome.facts));
+        return { ...outcome, responded: true };
+      }
+      return outcome;
+    }
+  }
+
+  /** The process a warm turn runs on: the conversation's own when it holds what the plan resumes, else a new one. */
+  private warmProcessFor(
+    key: string | null,
+    request: CompanionRequest,
+    plan: SessionPlan,
+    exchange: Exchange,
+  ): { session: WarmSession | null; process: WarmProcess; reused: boolean; spare: boolean } {
+    const system = systemHash(request.system);
+    if (key !== null) {
+      const held = this.pool.peek(key);
+      const holdsPlan = plan.mode === 'continue' || (plan.mode === 'resume' && held?.cliSessionId === plan.resumeId && held.systemHash === system);
+      if (held && !held.busy && held.model === request.model && holdsPlan) {
+        const session = this.pool.checkout(key);
+        if (session) return { session, process: session.process, reused: true, spare: false };
+      }
+    }
+    const spec = this.warmSpec({ mode: plan.mode, resumeId: plan.resumeId }, request.model, exchange);
+    // The spare was started fresh on the default model: only such a session can take it.
+    const useSpare = plan.mode === 'fresh' && request.model === null;
+    if (key === null) {
+      const started = this.pool.startUnpooled(spec, useSpare);
+      return { session: null, process: started.process, reused: false, spare: started.spare };
+    }
+    const { session, spare } = this.pool.start(key, spec, request.model, useSpare);
+    session.systemHash = system;
+    return { session, process: session.process, reused: false, spare };
+  }
+
+  /**
+   * A warm process's spawn spec. `extra` is the seam for a layer that needs more per
+   * session (the caller's tools over MCP: `--mcp-config`, `--strict-mcp-config`,
+   * `--allowedTools`, and env of its own); it is added after the clean environment.
+   */
+  private warmSpec(
+    session: { mode: SessionPlan['mode']; resumeId: string | null },
+    model: string | null,
+    exchange: Exchange,
+    extra: { args?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+  ): WarmProcessSpec {
+    const companion = this.resolved.config.companion;
+    return {
+      command: companion.command,
+      args: buildWarmArguments({ model, session, tools: companion.tools, extraArgs: extra.args }),
+      cwd: this.cwd,
+      env: { ...companionChildEnvironment(process.env, { tokenpakPorts: [this.resolved.config.server.port, exchange.incoming.socket.localPort ?? 0] }), ...extra.env },
+    };
+  }
+
   /** Answers (unless already answered), counts, and updates the session map; resolves when the map is on disk. */
   private conclude(call: CompanionCall, request: CompanionRequest, hashes: readonly string[], sessionKey: string | null, outcome: TurnOutcome): Promise<void> {
     const { exchange } = call;
     switch (outcome.kind) {
       case 'answered':
         this.stats.completed++;
-        if (outcome.message) writeJsonResponse(exchange.outgoing, 200, outcome.message, this.answerHeaders(exchange, request));
+        if (outcome.message) writeJsonResponse(exchange.outgoing, 200, outcome.message, this.answerHeaders(exchange, request, call), bodyMeter(exchange));
         if (!sessionKey) return Promise.resolve();
         return outcome.cliSessionId && isValidCliSessionId(outcome.cliSessionId)
           ? this.sessions.set(sessionKey, entryAfterAnswer(request, hashes, outcome.cliSessionId, outcome.answer))
@@ -297,13 +432,22 @@ export class CompanionBackend {
     }
   }
 
-  private answerHeaders(exchange: Exchange, request: CompanionRequest): string[] {
-    return request.unhonoured.length > 0 ? [...exchange.responseHeaders, IGNORED_FIELDS_HEADER, request.unhonoured.join(', ')] : [...exchange.responseHeaders];
+  private answerHeaders(exchange: Exchange, request: CompanionRequest, call?: CompanionCall): string[] {
+    const headers = [...exchange.responseHeaders];
+    if (request.unhonoured.length > 0) headers.push(IGNORED_FIELDS_HEADER, request.unhonoured.join(', '));
+    if (call?.served) headers.push(COMPANION_SESSION_HEADER, call.served);
+    return headers;
   }
 
   private writeError(exchange: Exchange, error: ProxyError, extra: Record<string, string> = {}): void {
     writeApiError(exchange.outgoing, exchange.shape, error, { ...flatToRecord(exchange.responseHeaders), ...extra });
   }
+}
+
+/** The ledger's time to first byte and bytes out, for the body the companion writes itself. */
+function bodyMeter(exchange: Exchange): BodyBytesListener | undefined {
+  const { meter } = exchange;
+  return meter ? (bytes, content) => meter.reportBodyBytes(bytes, content) : undefined;
 }
 
 /** Tells the request ledger what a CLI run used, from its result record (every run counts: a retried turn used both). */

@@ -4,6 +4,7 @@ import { TOKENS } from '../../tokens';
 import type { ClaudeCliProbe, CliVersion } from './cli-version-probe';
 import type { CompanionStats } from './companion-stats';
 import type { RunScheduler } from './run-scheduler';
+import type { WarmPool, WarmPoolStatus } from './warm-pool';
 import type { CompanionToolTurns, ToolConversationStatus } from './tools/companion-tool-turns';
 
 export interface CompanionStatusSnapshot {
@@ -22,6 +23,17 @@ export interface CompanionStatusSnapshot {
   cli: CliVersion | { state: 'probing' | 'unknown' };
   /** Tool sessions (one CLI process each) and the tool calls they wait on the caller for. */
   toolSessions: ToolConversationStatus[];
+  /** `companion.tools` as the CLI gets it (`--tools`): what the CLI may do on this machine. */
+  tools: string;
+  /** Warm sessions: keys hashed, pid, model, age/idle in ms, turns, resident memory. */
+  warm: WarmPoolStatus;
+}
+
+/** How `companion.tools` reads to a person (status, start banner). */
+export function describeToolPolicy(tools: string): string {
+  if (tools === '') return 'none (--tools "": the CLI answers as a model and does not act on this machine)';
+  if (tools === 'default') return 'all of the CLI\'s built-in tools (--tools default: it may read, write and run commands in companion.cwd)';
+  return `${tools} (--tools ${tools})`;
 }
 
 /** The `companion` section of `/tokenpak/status`. */
@@ -32,6 +44,7 @@ export class CompanionStatus {
     @inject(TOKENS.CompanionScheduler) private readonly scheduler: RunScheduler,
     @inject(TOKENS.CompanionStats) private readonly stats: CompanionStats,
     @inject(TOKENS.ClaudeCliProbe) private readonly probe: ClaudeCliProbe,
+    @inject(TOKENS.CompanionWarmPool) private readonly pool: WarmPool,
     @inject(TOKENS.CompanionToolTurns) private readonly toolTurns: CompanionToolTurns,
   ) {}
 
@@ -59,6 +72,8 @@ export class CompanionStatus {
       rejected: this.stats.rejected,
       lastError: this.stats.lastError,
       cli: this.probe.current ?? { state: this.probe.started ? 'probing' : 'unknown' },
+      tools: this.resolved.config.companion.tools,
+      warm: this.pool.status(),
       toolSessions: this.toolTurns.status(),
     };
   }

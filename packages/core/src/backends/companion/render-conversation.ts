@@ -152,3 +152,11 @@ export function promptInput(prompt: RenderedPrompt): PromptInput {
   const line = { type: 'user', message: { role: 'user', content: prompt.parts }, parent_tool_use_id: null, session_id: '' };
   return { inputFormat: 'stream-json', bytes: Buffer.from(`${JSON.stringify(line)}\n`, 'utf8') };
 }
+
+/**
+ * One user turn as a stream-json input line (without the newline), the shape of
+ * test/fixtures/captures/claude-code/05-input-stream-json-2turns-partial.stdin.txt.
+ */
+export function userTurnLine(prompt: RenderedPrompt): string {
+  return JSON.stringify({ type: 'user', message: { role: 'user', content: prompt.parts }, parent_tool_use_id: null, session_id: '' });
+}

@@ -26,9 +26,9 @@ interface Waiter {
   start(): void;
 }
 
-/** Retry-after bounds: never "now", never so far that a client gives up for good. */
+/** Retry-after bounds: never "now", never above 60 s (Claude Code gives up at once on a longer retry-after). */
 const MIN_RETRY_AFTER_S = 1;
-const MAX_RETRY_AFTER_S = 120;
+const MAX_RETRY_AFTER_S = 60;
 /** Assumed run time before any run has finished. */
 const INITIAL_RUN_ESTIMATE_MS = 10_000;
 

@@ -14,6 +14,7 @@ import type { CompanionStats } from '../companion-stats';
 import type { CompanionRequest } from '../messages-request';
 import { renderWholeConversation } from '../render-conversation';
 import { QueueFullError, WaitAbortedError, type RunScheduler, type RunSlot } from '../run-scheduler';
+import { hashedKey } from '../warm-pool';
 import type { CallerTools } from './caller-tools';
 import { MessageAssembler } from './message-assembler';
 import type { PendingToolCallInfo } from './pending-tool-calls';
@@ -79,8 +80,8 @@ export class CompanionToolTurns {
   /** Conversations waiting for their caller, for `/tokenpak/status`. */
   status(): ToolConversationStatus[] {
     return [...this.conversations].map((conversation) => ({
-      // Platform and session id (`openclaw:<id>`), `continue`, or the process's own id.
-      key: (conversation.key ?? conversation.id).replace(/^\u0000/, '').replace('\u0000', ':'),
+      // Hashed like the warm sessions' keys: session ids are the caller's.
+      key: hashedKey(conversation.key ?? conversation.id),
       pid: conversation.process.pid ?? null,
       pending: conversation.process.session.pendingCalls(),
     }));
