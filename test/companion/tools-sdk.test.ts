@@ -45,7 +45,7 @@ const toolUses = (message: Anthropic.Message): Anthropic.ToolUseBlock[] => messa
 
 describe('caller tools through the companion (SDK)', () => {
   it.each([false, true])('runs a three-step agent loop (tool, tool, text) on one warm process (stream=%s)', async (stream) => {
-    const client = await start([[{ say: 'Checking.', tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, { tools: [{ name: 'get_time', input: { tz: 'UTC' } }] }, {}]]);
+    const client = await start([[{ say: 'Checking.', tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, { tools: [{ name: 'get_time', input: { tz: 'UTC' } }] }, {}], [{ text: 'the next question, answered warm' }]]);
     const send = (params: Params): Promise<Anthropic.Message> => (stream ? client.messages.stream(params).finalMessage() : client.messages.create(params));
 
     const step1 = ask('weather and time in Paris?');
@@ -64,19 +64,24 @@ describe('caller tools through the companion (SDK)', () => {
     expect(second.stop_reason).toBe('tool_use');
     expect(toolUses(second)).toEqual([{ type: 'tool_use', id: expect.any(String), name: 'get_time', input: { tz: 'UTC' } }]);
 
-    const third = await send(withResults(step2, second, [{ type: 'tool_result', tool_use_id: toolUses(second)[0]!.id, content: [{ type: 'text', text: '12:00' }] }]));
+    const step3 = withResults(step2, second, [{ type: 'tool_result', tool_use_id: toolUses(second)[0]!.id, content: [{ type: 'text', text: '12:00' }] }]);
+    const third = await send(step3);
     expect(third.stop_reason).toBe('end_turn');
     expect(finalResults(third).map((entry) => [entry.toolUseId, entry.result])).toEqual([
       [toolUses(first)[0]!.id, { content: [{ type: 'text', text: 'Paris: 21C' }] }],
       [toolUses(second)[0]!.id, { content: [{ type: 'text', text: '12:00' }] }],
     ]);
+    // The turn ended in text; the conversation's next question goes to the same process, as its new user turn only.
+    const fourth = await send({ ...step3, messages: [...step3.messages, { role: 'assistant', content: third.content }, { role: 'user', content: 'and tomorrow?' }] });
+    expect(fourth.content).toEqual([{ type: 'text', text: 'the next question, answered warm' }]);
     const runs = fake.runs();
     expect(runs).toHaveLength(1);
+    expect(runs[0]!.userLines).toHaveLength(2);
+    expect(JSON.stringify(runs[0]!.userLines![1])).toContain('and tomorrow?');
+    expect(JSON.stringify(runs[0]!.userLines![1])).not.toContain('weather and time in Paris?');
     expect(runs[0]!.toolsList!.map((tool) => tool.name)).toEqual(['get_weather', 'get_time']);
     expect(runs[0]!.argv).toEqual(expect.arrayContaining(['--tools', '', '--strict-mcp-config']));
-    // The turn ended in text: the process is gone, nothing left waiting.
-    await waitFor(() => !isProcessAlive(runs[0]!.pid), 10_000, 'the CLI to exit');
-    expect(((await companionStatus(proxy!)) as unknown as { toolSessions: unknown[] }).toolSessions).toEqual([]);
+    expect(((await companionStatus(proxy!)) as unknown as { toolSessions: Array<{ pending: unknown[] }> }).toolSessions).toEqual([expect.objectContaining({ pending: [] })]);
   });
 
   it('collects two tool calls of one turn and answers them in the order the CLI asks', async () => {

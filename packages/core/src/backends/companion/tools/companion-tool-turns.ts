@@ -11,8 +11,9 @@ import { fromAnyUsage } from '../../../usage/token-usage';
 import type { Exchange } from '../../dispatcher';
 import { SseResponse, writeJsonResponse } from '../companion-responses';
 import type { CompanionStats } from '../companion-stats';
+import { prefixHashes, systemHash } from '../conversation-fingerprint';
 import type { CompanionRequest } from '../messages-request';
-import { renderWholeConversation } from '../render-conversation';
+import { renderNewTurns, renderWholeConversation } from '../render-conversation';
 import { QueueFullError, WaitAbortedError, type RunScheduler, type RunSlot } from '../run-scheduler';
 import { hashedKey } from '../warm-pool';
 import type { CallerTools } from './caller-tools';
@@ -44,6 +45,8 @@ interface ToolConversation {
   id: string;
   key: string | null;
   process: ToolProcess;
+  /** After a turn ended in text: what the process holds, so the next request can extend it. */
+  held: { count: number; hash: string; toolsJson: string; system: string; idle: NodeJS.Timeout } | null;
 }
 
 /** One line of `tokenpak status`: a warm tool conversation and the calls it waits on. */
@@ -60,7 +63,9 @@ export interface ToolConversationStatus {
  * whose `tool_result`s answer exactly the pending calls continues the same process, found by
  * `tool_use` id. Any other request in that conversation ends the waiting process and is
  * served fresh; a caller that never comes back ends it after `companion.toolResultTimeoutMs`.
- * A turn that ends in text ends its process (the conversation's next request starts fresh).
+ * A turn that ends in text keeps its process for the request that extends exactly that
+ * conversation (prefix fingerprint, same tools and system prompt: only its new user turns are
+ * written), until it sits idle for `companion.toolResultTimeoutMs`.
  * Each segment holds a run slot while the CLI works, none while it waits for the caller.
  */
 @injectable()
@@ -104,7 +109,17 @@ export class CompanionToolTurns {
         break;
       }
     }
-    if (!continued && call.conversationKey !== null) {
+    let extended: { conversation: ToolConversation; line: string } | null = null;
+    if (!continued) {
+      for (const conversation of this.conversations) {
+        const line = this.extension(conversation, call);
+        if (line !== null) {
+          extended = { conversation, line };
+          break;
+        }
+      }
+    }
+    if (!continued && !extended && call.conversationKey !== null) {
       for (const conversation of [...this.conversations]) {
         if (conversation.key === call.conversationKey) this.end(conversation, 'the next request does not answer its pending tool calls; serving it fresh');
       }
@@ -112,7 +127,7 @@ export class CompanionToolTurns {
 
     let slot: RunSlot;
     try {
-      slot = await this.scheduler.acquire(call.conversationKey ?? continued?.conversation.id ?? null, call.signal);
+      slot = await this.scheduler.acquire(call.conversationKey ?? continued?.conversation.id ?? extended?.conversation.id ?? null, call.signal);
     } catch (error) {
       if (error instanceof QueueFullError) {
         this.stats.rejected++;
@@ -128,7 +143,14 @@ export class CompanionToolTurns {
         await this.segment(call, conversation, (sink, onDone) => conversation.process.session.resume(results, sink, onDone));
         return;
       }
+      if (extended && extended.conversation.process.alive) {
+        const { conversation, line } = extended;
+        this.release(conversation);
+        await this.segment(call, conversation, (sink, onDone) => conversation.process.session.startTurn(line, sink, onDone));
+        return;
+      }
       if (continued) this.end(continued.conversation, 'its process died while waiting');
+      if (extended) this.end(extended.conversation, 'its process died between turns');
       const conversation = this.start(call);
       const line = this.userLine(call);
       await this.segment(call, conversation, (sink, onDone) => conversation.process.session.startTurn(line, sink, onDone));
@@ -145,6 +167,7 @@ export class CompanionToolTurns {
     const conversation: ToolConversation = {
       id,
       key: call.conversationKey,
+      held: null,
       process: new ToolProcess({
         command: companion.command,
         args,
@@ -157,7 +180,10 @@ export class CompanionToolTurns {
     };
     this.conversations.add(conversation);
     conversation.process.exited
-      .then(() => this.conversations.delete(conversation))
+      .then(() => {
+        this.release(conversation);
+        this.conversations.delete(conversation);
+      })
       .catch((error: unknown) => this.logger.warn('tool process watch failed', { error: errorMessage(error) }));
     return conversation;
   }
@@ -170,7 +196,38 @@ export class CompanionToolTurns {
     return JSON.stringify({ type: 'user', message: { role: 'user', content: prompt.parts }, parent_tool_use_id: null, session_id: '' });
   }
 
+  /**
+   * The stdin line that continues a process whose last turn ended in text, when this request
+   * extends exactly what it holds (same prefix fingerprint, same tools and system prompt, only
+   * new user turns); null otherwise.
+   */
+  private extension(conversation: ToolConversation, call: ToolTurnCall): string | null {
+    const { held } = conversation;
+    const { messages } = call.request;
+    if (!held || messages.length <= held.count) return null;
+    if (held.toolsJson !== JSON.stringify(call.tools.tools) || held.system !== systemHash(call.request.system)) return null;
+    const newTurns = messages.slice(held.count);
+    if (newTurns.some((turn) => turn.role !== 'user') || prefixHashes(messages.slice(0, held.count))[held.count] !== held.hash) return null;
+    const prompt = renderNewTurns(newTurns, null);
+    return JSON.stringify({ type: 'user', message: { role: 'user', content: prompt.parts }, parent_tool_use_id: null, session_id: '' });
+  }
+
+  /** Keeps a process whose turn ended in text for the conversation's next request (until it sits idle too long). */
+  private hold(conversation: ToolConversation, call: ToolTurnCall, done: SegmentDone): void {
+    const idleMs = this.resolved.config.companion.toolResultTimeoutMs;
+    const messages = [...call.request.messages, done.answer];
+    const idle = setTimeout(() => this.end(conversation, `idle for companion.toolResultTimeoutMs (${idleMs} ms) after its last turn`), idleMs);
+    idle.unref();
+    conversation.held = { count: messages.length, hash: prefixHashes(messages)[messages.length]!, toolsJson: JSON.stringify(call.tools.tools), system: systemHash(call.request.system), idle };
+  }
+
+  private release(conversation: ToolConversation): void {
+    if (conversation.held) clearTimeout(conversation.held.idle);
+    conversation.held = null;
+  }
+
   private end(conversation: ToolConversation, why: string): void {
+    this.release(conversation);
     if (!this.conversations.delete(conversation)) return;
     this.logger.info(`ending a companion tool session: ${why}`);
     conversation.process.end();
@@ -221,7 +278,7 @@ export class CompanionToolTurns {
         finish();
         this.stats.completed++;
         exchange.meter?.reportUsage(request.model, fromAnyUsage(done.usage));
-        if (done.kind === 'result') this.end(conversation, 'the turn is complete');
+        if (done.kind === 'result') this.hold(conversation, call, done);
         if (sse) sse.end();
         else writeJsonResponse(exchange.outgoing, 200, assembler.result(), [...call.headers, TOOL_TURN_HEADER, turnLabel(done)]);
       };
