@@ -9,6 +9,8 @@
  *     unshare -rn sh -c "ip link set lo up && npm run test:real-claude-tools"
  */
 import { spawn } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { parseCliLine } from '../../packages/core/src/backends/companion/cli-records';
@@ -17,6 +19,8 @@ import type { CallerTool } from '../../packages/core/src/backends/companion/tool
 import { MessageAssembler } from '../../packages/core/src/backends/companion/tools/message-assembler';
 import { ToolSession, type SegmentDone } from '../../packages/core/src/backends/companion/tools/tool-session';
 import { startMockUpstream, type RecordedRequest } from '../support/mock-upstream';
+import { MODEL, sdk, sessionHeaders } from './support/companion-harness';
+import { startProxy } from '../support/proxy-harness';
 import { makeTempDir } from '../support/temp-dir';
 
 jest.setTimeout(120_000);
@@ -144,6 +148,38 @@ describe('caller tools through the real claude CLI', () => {
     } finally {
       session.dispose();
       child.kill('SIGKILL');
+      await upstream.close();
+      home.cleanup();
+    }
+  });
+
+  it('serves an agent step through the proxy: SDK → TokenPak → real claude → mock model and back', async () => {
+    const upstream = await startMockUpstream(model);
+    const home = makeTempDir('tokenpak-real-claude-proxy-');
+    // The companion strips ANTHROPIC_BASE_URL / keys from the CLI's environment (its own login is
+    // what it uses); a wrapper points the real CLI at the mock model instead.
+    const wrapper = path.join(home.dir, 'claude');
+    writeFileSync(wrapper, `#!/bin/sh\nexport HOME='${home.dir}' ANTHROPIC_BASE_URL='${upstream.url}' ANTHROPIC_API_KEY=sk-ant-api03-fake DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nexec '${CLAUDE}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const proxy = await startProxy({ state: { dir: path.join(home.dir, 'state') }, companion: { command: wrapper, warm: { spare: 0 } } });
+    try {
+      const client = sdk(proxy, sessionHeaders('real-cli-tools'));
+      const params = { model: MODEL, max_tokens: 256, tools: [{ name: 'get_weather', description: 'Get the weather for a city.', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }], messages: [{ role: 'user' as const, content: 'weather in Paris?' }] };
+      const t0 = performance.now();
+      const first = await client.messages.create(params);
+      const t1 = performance.now();
+      expect(first.stop_reason).toBe('tool_use');
+      const use = first.content.find((block) => block.type === 'tool_use');
+      expect(use).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
+      const final = await client.messages
+        .stream({ ...params, messages: [...params.messages, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: (use as { id: string }).id, content: 'Paris: 21C sunny' }] }] })
+        .finalMessage();
+      const t2 = performance.now();
+      expect(final.stop_reason).toBe('end_turn');
+      expect(final.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('Paris: 21C sunny') });
+      process.stdout.write(`real CLI through the proxy: first answer (cold start) ${Math.round(t1 - t0)} ms; tool_result → final answer ${Math.round(t2 - t1)} ms\n`);
+    } finally {
+      await proxy.stop();
       await upstream.close();
       home.cleanup();
     }
