@@ -7,6 +7,7 @@ import type { RunningProxy } from '../support/proxy-harness';
 import { companionStatus, jsonOf, MODEL, postMessages, sdk, sessionHeaders, startCompanionProxy } from './support/companion-harness';
 import { createFakeClaude, type FakeClaude, type FakeMcpStep } from './support/fake-claude';
 import { isProcessAlive, waitFor } from './support/process-table';
+import { waitForLedgerRows } from '../support/ledger-helpers';
 
 jest.setTimeout(60_000);
 
@@ -156,5 +157,20 @@ describe('caller tools through the companion (SDK)', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers['x-tokenpak-error']).toBe('1');
     expect(jsonOf(bad)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'tools[0].input_schema must be an object' } });
+  });
+
+  it('records each step in the ledger with the usage of its model call', async () => {
+    fake.setControl({ mcp: { turns: [[{ tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, {}]], usage: { input_tokens: 321, output_tokens: 54 } } });
+    proxy = await startCompanionProxy(fake, {}, { config: { ledger: { flushIntervalMs: 20 } } });
+    const client = sdk(proxy, sessionHeaders('tools-ledger'));
+    const step1 = ask('go');
+    const { data: first, response: r1 } = await client.messages.create(step1).withResponse();
+    const { response: r2 } = await client.messages.stream(withResults(step1, first, [{ type: 'tool_result', tool_use_id: toolUses(first)[0]!.id, content: 'ok' }])).withResponse();
+    const ids = [r1.headers.get('x-tokenpak-request-id')!, r2.headers.get('x-tokenpak-request-id')!];
+    const rows = await waitForLedgerRows(proxy.url, ids);
+    for (const id of ids) {
+      expect(rows.get(id)).toMatchObject({ via: 'companion', status: 200, errorType: null, model: MODEL, inputTokens: 321, outputTokens: 54 });
+      expect(rows.get(id)!.bytesOut!).toBeGreaterThan(100);
+    }
   });
 });

@@ -9,7 +9,7 @@ import { writeApiError, type ProxyError } from '../../../server/api-errors';
 import { TOKENS } from '../../../tokens';
 import { fromAnyUsage } from '../../../usage/token-usage';
 import type { Exchange } from '../../dispatcher';
-import { SseResponse, writeJsonResponse } from '../companion-responses';
+import { SseResponse, writeJsonResponse, type BodyBytesListener } from '../companion-responses';
 import type { CompanionStats } from '../companion-stats';
 import { prefixHashes, systemHash } from '../conversation-fingerprint';
 import type { CompanionRequest } from '../messages-request';
@@ -236,7 +236,10 @@ export class CompanionToolTurns {
   /** Runs one caller response: until the CLI stops at tool_use or ends the turn, the process dies, the client leaves, or the time is up. */
   private segment(call: ToolTurnCall, conversation: ToolConversation, begin: (sink: SseResponse | MessageAssembler, onDone: (done: SegmentDone) => void) => void): Promise<void> {
     const { exchange, request } = call;
-    const timeoutMs = this.resolved.config.companion.timeoutMs;
+    const { timeoutMs, pingIntervalMs } = this.resolved.config.companion;
+    // The ledger's time to first byte and bytes out, as for the other companion answers.
+    const { meter } = exchange;
+    const onBody: BodyBytesListener | undefined = meter ? (bytes, content) => meter.reportBodyBytes(bytes, content) : undefined;
     return new Promise<void>((resolve) => {
       let settled = false;
       let sse: SseResponse | null = null;
@@ -280,11 +283,11 @@ export class CompanionToolTurns {
         exchange.meter?.reportUsage(request.model, fromAnyUsage(done.usage));
         if (done.kind === 'result') this.hold(conversation, call, done);
         if (sse) sse.end();
-        else writeJsonResponse(exchange.outgoing, 200, assembler.result(), [...call.headers, TOOL_TURN_HEADER, turnLabel(done)]);
+        else writeJsonResponse(exchange.outgoing, 200, assembler.result(), [...call.headers, TOOL_TURN_HEADER, turnLabel(done)], onBody);
       };
       const assembler = new MessageAssembler();
       // SSE: the header must go out with the first event, before the turn's end is known.
-      if (request.stream) sse = new SseResponse(exchange.outgoing, [...call.headers]);
+      if (request.stream) sse = new SseResponse(exchange.outgoing, [...call.headers], pingIntervalMs, onBody);
       begin(sse ?? assembler, onDone);
     });
   }
