@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { RunningProxy } from '../support/proxy-harness';
 import { argValue, createFakeClaude, type FakeClaude, type FakeRun } from './support/fake-claude';
-import { MODEL, sdk, sessionHeaders, startCompanionProxy } from './support/companion-harness';
+import { MODEL, NO_SESSION_HEADERS, sdk, sessionHeaders, startCompanionProxy } from './support/companion-harness';
 import { isProcessAlive, waitFor } from './support/process-table';
 
 /**
@@ -94,5 +94,40 @@ describe('warm companion sessions', () => {
     expect(argValue(runs[1]!.argv, '--model')).toBe('claude-haiku-5-5');
     expect(argValue(runs[1]!.argv, '--resume')).toBe(runs[0]!.sessionId);
     expect(runs[1]!.lines.map((line) => lineText(line.line))).toEqual(['MODEL-TWO question']);
+  });
+
+  test('a changed system prompt ends the warm process; the new one resumes with the new turn and the new system prompt', async () => {
+    fake.setControl({ text: 'Answer.' });
+    const client = sdk(proxy, sessionHeaders('warm-system'));
+    const first = await client.messages.create({ model: MODEL, max_tokens: 64, system: 'SYSTEM-ONE', messages: [{ role: 'user', content: 'q1' }] });
+    await client.messages.create({
+      model: MODEL,
+      max_tokens: 64,
+      system: 'SYSTEM-TWO',
+      messages: [{ role: 'user', content: 'q1' }, { role: 'assistant', content: first.content }, { role: 'user', content: 'q2' }],
+    });
+    const runs = warmRuns();
+    expect(runs).toHaveLength(2);
+    expect(argValue(runs[1]!.argv, '--resume')).toBe(runs[0]!.sessionId);
+    const text = lineText(runs[1]!.lines[0]!.line);
+    expect(text).toContain('<system_prompt_update>\nSYSTEM-TWO');
+    expect(text).toContain('q2');
+    expect(text).not.toContain('q1');
+  });
+
+  test('no platform session under companion.continue: the one "latest" conversation stays warm too', async () => {
+    const continuing = await startCompanionProxy(fake, { continue: true });
+    try {
+      fake.setControl({ text: 'Answer.' });
+      const client = sdk(continuing, NO_SESSION_HEADERS);
+      let history = await turn(client, [], 'LATEST one');
+      history = await turn(client, history, 'LATEST two');
+      const runs = warmRuns();
+      expect(runs).toHaveLength(1);
+      expect(runs[0]!.argv).toContain('--continue');
+      expect(runs[0]!.lines.map((line) => lineText(line.line))).toEqual(['LATEST one', 'LATEST two']);
+    } finally {
+      await continuing.stop();
+    }
   });
 });
