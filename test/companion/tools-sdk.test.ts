@@ -173,4 +173,17 @@ describe('caller tools through the companion (SDK)', () => {
       expect(rows.get(id)!.bytesOut!).toBeGreaterThan(100);
     }
   });
+
+  it('bounds the processes waiting between steps by companion.warm.max (least recently used goes)', async () => {
+    fake.setControl({ mcp: { turns: [[{ tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, {}]] } });
+    proxy = await startCompanionProxy(fake, { warm: { max: 1, spare: 0 } });
+    await sdk(proxy, sessionHeaders('tools-a')).messages.create(ask('a'));
+    const first = fake.runs()[0]!;
+    await sdk(proxy, sessionHeaders('tools-b')).messages.create(ask('b'));
+    await waitFor(() => !isProcessAlive(first.pid), 10_000, 'the older tool session to end');
+    const status = (await companionStatus(proxy)) as unknown as { toolSessions: Array<{ pending: unknown[] }> };
+    expect(status.toolSessions).toHaveLength(1);
+    expect(status.toolSessions[0]!.pending).toHaveLength(1);
+  });
 });
+

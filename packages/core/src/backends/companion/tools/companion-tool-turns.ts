@@ -45,6 +45,8 @@ interface ToolConversation {
   id: string;
   key: string | null;
   process: ToolProcess;
+  /** True while a caller response is being produced (never evicted then). */
+  busy: boolean;
   /** After a turn ended in text: what the process holds, so the next request can extend it. */
   held: { count: number; hash: string; toolsJson: string; system: string; idle: NodeJS.Timeout } | null;
 }
@@ -161,12 +163,19 @@ export class CompanionToolTurns {
 
   private start(call: ToolTurnCall): ToolConversation {
     const companion = this.resolved.config.companion;
+    // Processes waiting between steps are bounded like warm sessions: the least recently used idle one goes.
+    const limit = Math.max(1, companion.warm.max);
+    for (const conversation of [...this.conversations]) {
+      if (this.conversations.size < limit) break;
+      if (!conversation.busy) this.end(conversation, `more than companion.warm.max (${limit}) tool sessions; ending the least recently used`);
+    }
     const args = ['--print', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages'];
     if (call.request.model) args.push('--model', call.request.model);
     const id = `tools-${randomUUID()}`;
     const conversation: ToolConversation = {
       id,
       key: call.conversationKey,
+      busy: false,
       held: null,
       process: new ToolProcess({
         command: companion.command,
@@ -240,11 +249,15 @@ export class CompanionToolTurns {
     // The ledger's time to first byte and bytes out, as for the other companion answers.
     const { meter } = exchange;
     const onBody: BodyBytesListener | undefined = meter ? (bytes, content) => meter.reportBodyBytes(bytes, content) : undefined;
+    // Most recently used last: eviction takes the oldest.
+    if (this.conversations.delete(conversation)) this.conversations.add(conversation);
+    conversation.busy = true;
     return new Promise<void>((resolve) => {
       let settled = false;
       let sse: SseResponse | null = null;
       const finish = (): void => {
         settled = true;
+        conversation.busy = false;
         clearTimeout(timer);
         call.signal.removeEventListener('abort', onAbort);
         resolve();
