@@ -154,7 +154,6 @@ describe('companion CLI invocation', () => {
     ['empty messages', { model: MODEL, max_tokens: 16, messages: [] }, /messages must be a non-empty array/],
     ['a trailing assistant turn (prefill)', { model: MODEL, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] }, /prefilled assistant turn/],
     ['an unsupported block', { model: MODEL, messages: [{ role: 'user', content: [{ type: 'search_result', source: 'x', title: 't', content: [] }] }] }, /"search_result" cannot be passed/],
-    ['a forced tool choice', { model: MODEL, tools: [{ name: 't', input_schema: { type: 'object' } }], tool_choice: { type: 'any' }, messages: [{ role: 'user', content: 'a' }] }, /tool_choice "any"/],
     ['a model name that looks like an option', { model: '--dangerously-skip-permissions', messages: [{ role: 'user', content: 'a' }] }, /model must be a model name/],
   ])('%s → 400 invalid_request_error, no CLI run', async (_name, body, message) => {
     const response = await postMessages(continueOn, body);

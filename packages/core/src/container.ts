@@ -7,6 +7,7 @@ import { CompanionStatus } from './backends/companion/companion-status';
 import { RunScheduler } from './backends/companion/run-scheduler';
 import { CompanionSessionStore } from './backends/companion/session-store';
 import { WarmPool } from './backends/companion/warm-pool';
+import { CompanionToolTurns } from './backends/companion/tools/companion-tool-turns';
 import { Dispatcher } from './backends/dispatcher';
 import { HttpForwarder } from './backends/http-forwarder';
 import { UpgradeForwarder } from './backends/upgrade-forwarder';
@@ -57,6 +58,7 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
   container.registerSingleton(TOKENS.CompanionScheduler, RunScheduler);
   container.registerSingleton(TOKENS.CompanionSessionStore, CompanionSessionStore);
   container.registerSingleton(TOKENS.CompanionStats, CompanionStats);
+  container.registerSingleton(TOKENS.CompanionToolTurns, CompanionToolTurns);
   container.registerSingleton(TOKENS.ClaudeCliProbe, ClaudeCliProbe);
   container.registerSingleton(TOKENS.CompanionStatus, CompanionStatus);
   container.registerSingleton(TOKENS.CompanionBackend, CompanionBackend);

@@ -34,4 +34,6 @@ export const TOKENS = {
   PriceBook: Symbol.for('tokenpak.PriceBook'),
   /** Warm companion sessions (ARCHITECTURE §2.6.1). */
   CompanionWarmPool: Symbol.for('tokenpak.CompanionWarmPool'),
+  /** The caller's tools through the companion (ARCHITECTURE §2.6.2). */
+  CompanionToolTurns: Symbol.for('tokenpak.CompanionToolTurns'),
 } as const;

@@ -37,6 +37,7 @@
  * exits when stdin closes. A `control_request` line gets a success `control_response`.
  * Every run records argv, stdin, env, cwd, pid, start/end times and (streaming input)
  * each input line with its arrival and answer times to runs/<start>-<pid>.json.
+ * MCP client mode for the caller's tools (control `mcp`, streaming input): fake-claude-mcp.ts.
  */
 export const FAKE_CLAUDE_SOURCE = String.raw`
 'use strict';
@@ -77,8 +78,9 @@ async function main() {
       case '-c': case '--continue': opts.cont = true; break;
       case '-r': case '--resume': opts.resume = argv[++i]; break;
       case '-v': case '--version': opts.version = true; break;
-      case '--system-prompt': case '--append-system-prompt': case '--tools': case '--mcp-config': case '--allowedTools': ++i; break;
-      case '--strict-mcp-config': break;
+      case '--system-prompt': case '--append-system-prompt': ++i; break;
+      case '--tools': case '--allowedTools': case '--mcp-config': opts[arg.slice(2)] = argv[++i]; break;
+      case '--strict-mcp-config': opts.strictMcpConfig = true; break;
       default:
         if (arg.startsWith('-')) return fail("error: unknown option '" + arg + "'");
         opts.positional.push(arg);
@@ -91,6 +93,9 @@ async function main() {
   if (opts.inputFormat === 'stream-json' && opts.outputFormat !== 'stream-json') return fail('Error: --input-format=stream-json requires output-format=stream-json.');
   if (opts.partial && opts.outputFormat !== 'stream-json') return fail('Error: --include-partial-messages requires --print and --output-format=stream-json');
   if (opts.cont && opts.resume) return fail('Error: --continue and --resume cannot be used together');
+
+  // Tool mode (in-band MCP, streaming input): fake-claude-mcp.ts.
+  if (control.mcp && opts.inputFormat === 'stream-json' && opts.strictMcpConfig) return require('./fake-claude-mcp.js')({ control, record, save, finish, T, opts });
 
   // The real CLI reads nothing from a regular-file stdin and answers nothing.
   if (fs.fstatSync(0).isFile()) return finish(0);

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import path from 'node:path';
 import { CAPTURES_DIR } from '../../support/captures';
 import { makeTempDir } from '../../support/temp-dir';
+import { FAKE_CLAUDE_MCP_SOURCE } from './fake-claude-mcp';
 import { FAKE_CLAUDE_SOURCE } from './fake-claude-script';
 import { isProcessAlive, waitFor } from './process-table';
 
@@ -28,6 +29,26 @@ export interface FakeClaudeControl {
   compactJson?: boolean;
   startupMs?: number;
   exitAfterTurns?: number;
+  mcp?: FakeMcpControl;
+}
+
+/** One scripted model call in MCP mode: tool calls (names as listed by TokenPak's MCP server), or text. */
+export interface FakeMcpStep {
+  tools?: Array<{ name: string; input?: unknown }>;
+  /** Text before the tool_use blocks. */
+  say?: string;
+  /** Call the tools concurrently (as the CLI does for readOnlyHint tools). */
+  parallel?: boolean;
+  /** The answer text; default `results:<JSON of every MCP result this turn>`. */
+  text?: string;
+}
+
+export interface FakeMcpControl {
+  /** Per user line: its model calls in order (the last turn repeats). */
+  turns: FakeMcpStep[][];
+  /** Send 2.1.332's `server/discover` request first. */
+  discover?: boolean;
+  usage?: Partial<Record<'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens', number>>;
 }
 
 /** One recorded run of the fake. */
@@ -45,6 +66,12 @@ export interface FakeRun {
   grandchildPid: number | null;
   /** Streaming input: each stdin line as it arrived (epoch ms) and when its answer was complete. */
   lines: Array<{ at: number; line: string; answeredAt: number | null }>;
+  /** MCP mode: every MCP message (`out`: sent by the fake CLI, `in`: TokenPak's answers). */
+  mcp?: Array<{ dir: 'in' | 'out'; message: Record<string, unknown>; at: number }>;
+  /** MCP mode: the user lines received. */
+  userLines?: Array<Record<string, unknown>>;
+  /** MCP mode: the tools/list TokenPak answered. */
+  toolsList?: Array<Record<string, unknown>> | null;
 }
 
 export interface FakeClaude {
@@ -123,6 +150,7 @@ export function createFakeClaude(): FakeClaude {
   mkdirSync(runsDir);
   writeFileSync(path.join(temp.dir, 'templates.json'), JSON.stringify(captureTemplates()));
   writeFileSync(command, `#!${process.execPath}\n${FAKE_CLAUDE_SOURCE}`);
+  writeFileSync(path.join(temp.dir, 'fake-claude-mcp.js'), FAKE_CLAUDE_MCP_SOURCE);
   chmodSync(command, 0o755);
   const controlFile = path.join(temp.dir, 'control.json');
   writeFileSync(controlFile, '{}');

@@ -141,6 +141,12 @@ export const configSchema = z
           .default('')
           .describe('The CLI\'s own tools: "" none (it answers as a model), "default" all of them, or a list such as "Read,Grep".'),
         pingIntervalMs: z.number().int().min(100).default(15000).describe('SSE answers send event: ping this often while the CLI is silent.'),
+        toolResultTimeoutMs: z
+          .number()
+          .int()
+          .min(1)
+          .default(600000)
+          .describe("How long a warm session waits for the caller's tool_result after answering with tool_use; then the session ends."),
       })
       .strict()
       .prefault({}),

@@ -31,6 +31,8 @@ import { isValidCliSessionId, type CompanionSessionStore } from './session-store
 import type { WarmPool, WarmSession } from './warm-pool';
 import type { WarmProcess, WarmProcessSpec } from './warm-process';
 import { runWarmTurn } from './warm-turn';
+import { parseCallerTools, type CallerTools } from './tools/caller-tools';
+import type { CompanionToolTurns } from './tools/companion-tool-turns';
 
 /** The Messages API's own request size limit; the companion must hold the whole body to render it. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -82,6 +84,7 @@ export class CompanionBackend {
     @inject(TOKENS.CompanionSessionStore) private readonly sessions: CompanionSessionStore,
     @inject(TOKENS.CompanionStats) private readonly stats: CompanionStats,
     @inject(TOKENS.CompanionWarmPool) private readonly pool: WarmPool,
+    @inject(TOKENS.CompanionToolTurns) private readonly toolTurns: CompanionToolTurns,
   ) {
     this.logger = logger.child('companion');
     this.cwd = resolved.config.companion.cwd ?? path.join(resolved.config.state.dir, 'companion');
@@ -112,6 +115,7 @@ export class CompanionBackend {
   async close(): Promise<void> {
     for (const run of this.live) run.killNow();
     const warmClosed = this.pool.close();
+    this.toolTurns.close();
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
     await Promise.race([Promise.allSettled([...this.serving]), bound]);
@@ -147,7 +151,35 @@ export class CompanionBackend {
       this.writeError(exchange, { status: 400, message: parsed.message });
       return;
     }
+    const tools = parseCallerTools(json as Record<string, unknown>);
+    if (!tools.ok) {
+      this.writeError(exchange, { status: 400, message: tools.message });
+      return;
+    }
+    // tool_choice "none": the tools are simply not offered (the plain path, which lists them as ignored).
+    if (tools.tools.tools.length > 0 && tools.tools.choice.type !== 'none') {
+      await this.serveWithTools(call, parsed.request, tools.tools);
+      return;
+    }
     await this.converse(call, parsed.request);
+  }
+
+  /** The caller's tools over a long-lived CLI (ARCHITECTURE §2.6.2; tools/companion-tool-turns.ts). */
+  private async serveWithTools(call: CompanionCall, request: CompanionRequest, tools: CallerTools): Promise<void> {
+    const { decision, exchange } = call;
+    if (!(await this.ensureCwd(exchange))) return;
+    const sessionKey = decision.sessionId ? `${decision.platform ?? 'none'}\u0000${decision.sessionId}` : null;
+    const ignored = [...request.unhonoured.filter((field) => field !== 'tools' && field !== 'tool_choice'), ...tools.ignored];
+    await this.toolTurns.serve({
+      exchange,
+      signal: call.signal,
+      request,
+      tools,
+      conversationKey: sessionKey ?? (this.resolved.config.companion.continue ? CONTINUE_LOCK_KEY : null),
+      headers: ignored.length > 0 ? [...exchange.responseHeaders, IGNORED_FIELDS_HEADER, ignored.join(', ')] : [...exchange.responseHeaders],
+      env: companionChildEnvironment(process.env, { tokenpakPorts: [this.resolved.config.server.port, exchange.incoming.socket.localPort ?? 0] }),
+      cwd: this.cwd,
+    });
   }
 
   private countTokens(exchange: Exchange, body: unknown): void {

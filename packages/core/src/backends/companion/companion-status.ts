@@ -5,6 +5,7 @@ import type { ClaudeCliProbe, CliVersion } from './cli-version-probe';
 import type { CompanionStats } from './companion-stats';
 import type { RunScheduler } from './run-scheduler';
 import type { WarmPool, WarmPoolStatus } from './warm-pool';
+import type { CompanionToolTurns, ToolConversationStatus } from './tools/companion-tool-turns';
 
 export interface CompanionStatusSnapshot {
   dispatch: boolean;
@@ -20,6 +21,8 @@ export interface CompanionStatusSnapshot {
   lastError: string | null;
   /** `probing` while `claude --version` runs; `unknown` before anyone asked. */
   cli: CliVersion | { state: 'probing' | 'unknown' };
+  /** Tool sessions (one CLI process each) and the tool calls they wait on the caller for. */
+  toolSessions: ToolConversationStatus[];
   /** `companion.tools` as the CLI gets it (`--tools`): what the CLI may do on this machine. */
   tools: string;
   /** Warm sessions: keys hashed, pid, model, age/idle in ms, turns, resident memory. */
@@ -42,6 +45,7 @@ export class CompanionStatus {
     @inject(TOKENS.CompanionStats) private readonly stats: CompanionStats,
     @inject(TOKENS.ClaudeCliProbe) private readonly probe: ClaudeCliProbe,
     @inject(TOKENS.CompanionWarmPool) private readonly pool: WarmPool,
+    @inject(TOKENS.CompanionToolTurns) private readonly toolTurns: CompanionToolTurns,
   ) {}
 
   /**
@@ -70,6 +74,7 @@ export class CompanionStatus {
       cli: this.probe.current ?? { state: this.probe.started ? 'probing' : 'unknown' },
       tools: this.resolved.config.companion.tools,
       warm: this.pool.status(),
+      toolSessions: this.toolTurns.status(),
     };
   }
 }

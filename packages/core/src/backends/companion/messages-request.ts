@@ -170,7 +170,9 @@ export function parseMessagesRequest(body: unknown): ParsedRequest {
     if (parsed[parsed.length - 1]!.role !== 'user') {
       fail('the last message must be a user turn: the claude CLI cannot continue a prefilled assistant turn');
     }
-    const choiceProblem = toolChoiceProblem(body.tool_choice);
+    // With tools, tool_choice is the tool path's business (tools/caller-tools.ts).
+    const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
+    const choiceProblem = hasTools ? null : toolChoiceProblem(body.tool_choice);
     if (choiceProblem) fail(choiceProblem);
     return {
       ok: true,
