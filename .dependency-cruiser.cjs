@@ -8,7 +8,9 @@ const CORE = '^packages/core/src/';
 
 /** Lowest first. Entries are folders under packages/core/src, or single top-level modules (`name.ts`). */
 const LAYERS = [
-  ['log', 'http', 'usage', 'di-tokens.ts', 'runtime-options.ts'],
+  ['log'],
+  ['http'],
+  ['usage', 'di-tokens.ts', 'runtime-options.ts'],
   ['config'],
   ['pricing', 'bridge', 'decision'],
   ['credentials', 'providers'],
@@ -17,6 +19,7 @@ const LAYERS = [
   ['backends', 'plugins'],
   ['server', 'plugin-api.ts'],
   ['container.ts'],
+  ['reload'],
   ['tokenpak.ts'],
   ['index.ts'],
 ];

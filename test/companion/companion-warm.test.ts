@@ -120,8 +120,8 @@ describe('warm companion sessions', () => {
     try {
       fake.setControl({ text: 'Answer.' });
       const client = sdk(continuing, NO_SESSION_HEADERS);
-      let history = await turn(client, [], 'LATEST one');
-      history = await turn(client, history, 'LATEST two');
+      const history = await turn(client, [], 'LATEST one');
+      await turn(client, history, 'LATEST two');
       const runs = warmRuns();
       expect(runs).toHaveLength(1);
       expect(runs[0]!.argv).toContain('--continue');

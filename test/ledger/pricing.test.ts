@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createLogger } from '@tokenpak/core';
 import { DEFAULT_PRICE_FILE, loadPriceBook } from '../../packages/core/src/pricing/load-price-book';
-import { priceFileSchema } from '../../packages/core/src/pricing/model-price';
+import { priceFileSchema } from '../../packages/core/src/config/model-price-schema';
 import { PriceBook } from '../../packages/core/src/pricing/price-book';
 import type { TokenUsage } from '../../packages/core/src/usage/token-usage';
 

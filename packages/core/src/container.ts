@@ -26,9 +26,9 @@ import { RouteResolver } from './routing/route-resolver';
 import type { RuntimeOptions } from './runtime-options';
 import { ProxyServer } from './server/proxy-server';
 import { ServerStats } from './server/server-stats';
-import { TOKENS } from './tokens';
+import { TOKENS } from './di-tokens';
 
-export { TOKENS } from './tokens';
+export { TOKENS } from './di-tokens';
 
 export interface ContainerOptions {
   config: ResolvedConfig;

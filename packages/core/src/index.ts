@@ -29,7 +29,7 @@ export { authShape, type AuthShape } from './routing/auth-shape';
 export { resolveProvider } from './routing/resolve-provider';
 export { classifyRoute } from './routing/route-classifier';
 export { selectBackend } from './routing/backend-selector';
-export { Provider, ROUTE_CLASSES, type RouteDecision, type RouteClass, type Backend, type Via, type ProviderSource } from './routing/types';
+export { Provider, ROUTE_CLASSES, type RouteDecision, type RouteClass, type Backend, type Via, type ProviderSource } from './decision/route-decision';
 
 export { ProxyServer, type ListeningAddress } from './server/proxy-server';
 export { statusSnapshot } from './server/control-routes';
@@ -47,6 +47,6 @@ export { schemaVersion } from './ledger/schema-version';
 export { LATEST_SCHEMA_VERSION } from './ledger/migrations';
 export { PriceBook } from './pricing/price-book';
 export { loadPriceBook, DEFAULT_PRICE_FILE } from './pricing/load-price-book';
-export type { ModelPrice } from './pricing/model-price';
+export type { ModelPrice } from './config/model-price-schema';
 export type { TokenUsage } from './usage/token-usage';
 export { describeToolPolicy } from './backends/companion/companion-status';

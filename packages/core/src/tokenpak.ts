@@ -15,7 +15,7 @@ import { createGenerationContainer } from './reload/shared-services';
 import type { RouteResolver } from './routing/route-resolver';
 import type { RuntimeOptions } from './runtime-options';
 import type { ListeningAddress, ProxyServer } from './server/proxy-server';
-import { TOKENS } from './tokens';
+import { TOKENS } from './di-tokens';
 
 /** `packages/core` (works from `src/` under ts-jest and from `dist/` when built). */
 const CORE_ROOT = path.resolve(__dirname, '..');

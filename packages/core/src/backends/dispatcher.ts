@@ -1,42 +1,23 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { inject, injectable } from 'tsyringe';
 import type { ResolvedConfig } from '../config/load-config';
 import { isCredentialUnavailable, type CredentialPlanner } from '../credentials/credential-planner';
 import type { CredentialPlan } from '../credentials/types';
-import type { RequestMeter } from '../ledger/request-meter';
 import type { Logger } from '../log/logger';
 import { flatToRecord, splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 import { defaultProviderForPath } from '../providers/default-provider';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import { authShape } from '../routing/auth-shape';
 import { fallbackNote } from '../routing/route-header';
-import type { RouteDecision } from '../routing/types';
-import { writeApiError, type ApiShape } from '../server/api-errors';
-import { TOKENS } from '../tokens';
+import type { RouteDecision } from '../decision/route-decision';
+import { writeApiError } from '../http/api-errors';
+import { TOKENS } from '../di-tokens';
 import type { CompanionBackend } from './companion/companion-backend';
+import type { Exchange } from './exchange';
 import { FallbackChain, withRouteNote } from './fallback-chain';
 import type { HttpForwarder } from './http-forwarder';
 import { RequestBodyKeeper } from './request-body-keeper';
 import { timeoutsOf } from './upstream-timeout';
-
-/** One client exchange, handed from the server to a backend. */
-export interface Exchange {
-  incoming: IncomingMessage;
-  outgoing: ServerResponse;
-  shape: ApiShape;
-  /** Flat `[name, value, …]` headers every response to this request carries. */
-  responseHeaders: readonly string[];
-  /** Body bytes already read for inspection. */
-  bodyPrefix?: Buffer;
-  /** The ledger's meter for this request (absent when the ledger is off); backends report what they relay or know to it. */
-  meter?: RequestMeter;
-  /**
-   * Set when a fallback exists for an unavailable backend (ARCHITECTURE §7). A backend that
-   * cannot serve at all (the companion: CLI missing, not logged in) calls it before writing
-   * anything; `true` means the request was handed on and the backend must not answer.
-   */
-  unavailable?: (reason: string) => boolean;
-}
 
 /** The companion reads bodies up to 32 MiB whole; its fallback keeps a copy of the same. */
 const COMPANION_BODY_LIMIT = 32 * 1024 * 1024;
@@ -60,7 +41,7 @@ export class Dispatcher {
       return;
     }
     if (!decision.upstreamUrl) {
-      writeApiError(exchange.outgoing, exchange.shape, { status: 404, message: `no provider serves ${exchange.incoming.url ?? ''}` }, flatToRecord(exchange.responseHeaders));
+      writeApiError(exchange.outgoing, exchange.shape, { code: 'no_provider', status: 404, message: `no provider serves ${exchange.incoming.url ?? ''}` }, flatToRecord(exchange.responseHeaders));
       return;
     }
     if (this.credentials.needsPlan(decision)) return this.forwardWithCredentials(decision, exchange);
@@ -78,7 +59,7 @@ export class Dispatcher {
       writeApiError(
         exchange.outgoing,
         exchange.shape,
-        { status: 401, message: `TokenPak cannot serve ${decision.provider ?? 'this request'}: ${error.message}; ${error.hint}` },
+        { code: 'credential_unavailable', status: 401, message: `TokenPak cannot serve ${decision.provider ?? 'this request'}: ${error.message}; ${error.hint}` },
         flatToRecord(exchange.responseHeaders),
       );
       return;
@@ -158,7 +139,7 @@ export class Dispatcher {
         })
         .catch((error: unknown) => {
           this.logger.error('companion fallback failed', { error: error instanceof Error ? error.message : String(error) });
-          writeApiError(exchange.outgoing, exchange.shape, { status: 502, message: 'TokenPak could not forward the request the companion could not serve' }, flatToRecord(exchange.responseHeaders));
+          writeApiError(exchange.outgoing, exchange.shape, { code: 'companion_unavailable', status: 502, message: 'TokenPak could not forward the request the companion could not serve' }, flatToRecord(exchange.responseHeaders));
         });
       return true;
     };

@@ -7,8 +7,8 @@ import type { CredentialPlan } from '../credentials/types';
 import { HeaderName } from '../http/header-names';
 import type { RequestMeter } from '../ledger/request-meter';
 import type { Logger } from '../log/logger';
-import { apiErrorEvent, writeApiError, type ApiShape } from '../server/api-errors';
-import { TOKENS } from '../tokens';
+import { apiErrorEvent, writeApiError, type ApiShape } from '../http/api-errors';
+import { TOKENS } from '../di-tokens';
 import { flatToRecord, rawPathAndQuery } from '../http/node-headers';
 import { statusTrigger, type FallbackChain } from './fallback-chain';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers';
@@ -335,8 +335,8 @@ export class HttpForwarder {
     const frame = apiErrorEvent(
       shape,
       timedOut
-        ? { status: 504, message: `the upstream ${origin} sent ${timedOut.message}`, type: shape === 'anthropic' ? 'timeout_error' : 'server_error' }
-        : { status: 502, message: `the upstream ${origin} closed the stream before it finished`, type: shape === 'anthropic' ? 'api_error' : 'server_error' },
+        ? { code: 'upstream_timeout', status: 504, message: `the upstream ${origin} sent ${timedOut.message}`, type: shape === 'anthropic' ? 'timeout_error' : 'server_error' }
+        : { code: 'upstream_truncated', status: 502, message: `the upstream ${origin} closed the stream before it finished`, type: shape === 'anthropic' ? 'api_error' : 'server_error' },
     );
     if (boundary && !upstreamResponse.headers[HeaderName.contentLength]) {
       boundary.endWithError(frame);

@@ -4,15 +4,15 @@ import type { Duplex } from 'node:stream';
 import { inject, injectable } from 'tsyringe';
 import { applyCredentialPlan } from '../credentials/apply-credential-plan';
 import { isCredentialUnavailable, type CredentialPlanner } from '../credentials/credential-planner';
-import { apiErrorBody, type ApiShape } from '../http/api-errors';
+import { endSocketWithApiError, proxyError, type ApiShape } from '../http/api-errors';
 import { HeaderName } from '../http/header-names';
 import { rawPathAndQuery, splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 import { endSocketWithResponse, writeSocketHead } from '../http/socket-response';
 import type { TunnelObserver } from '../ledger/websocket-turn-meter';
 import { errorMessage } from '../log/error-message';
 import type { Logger } from '../log/logger';
-import type { RouteDecision } from '../routing/types';
-import { TOKENS } from '../tokens';
+import type { RouteDecision } from '../decision/route-decision';
+import { TOKENS } from '../di-tokens';
 import { clientResponseHeaders, upstreamRequestHeaders, withoutHeader } from './forward-headers';
 import { WebSocketTunnel } from './websocket-tunnel';
 
@@ -49,7 +49,7 @@ export class UpgradeForwarder {
   async carry(decision: RouteDecision, exchange: UpgradeExchange): Promise<void> {
     const { incoming } = exchange;
     if (decision.via !== 'http' || !decision.upstreamUrl) {
-      return this.fail(exchange, 400, `${splitPathAndQuery(incoming.url ?? '/')[0]} cannot be opened as a WebSocket on this route`);
+      return this.fail(exchange, 'websocket_refused', `${splitPathAndQuery(incoming.url ?? '/')[0]} cannot be opened as a WebSocket on this route`);
     }
     let outgoingHeaders = upstreamRequestHeaders(incoming.rawHeaders, new URL(decision.upstreamUrl).host, decision.controlHeaders);
     if (this.planner.needsPlan(decision)) {
@@ -57,7 +57,7 @@ export class UpgradeForwarder {
         const [path] = splitPathAndQuery(incoming.url ?? '/');
         outgoingHeaders = applyCredentialPlan(outgoingHeaders, await this.planner.planFor(decision, { path, headers: toWebHeaders(incoming.headers) }));
       } catch (error) {
-        if (isCredentialUnavailable(error)) return this.fail(exchange, 401, `${error.message}; ${error.hint}`);
+        if (isCredentialUnavailable(error)) return this.fail(exchange, 'credential_unavailable', `${error.message}; ${error.hint}`);
         throw error;
       }
     }
@@ -66,14 +66,10 @@ export class UpgradeForwarder {
   }
 
   /** TokenPak's own refusal, in the caller's API shape. */
-  private fail(exchange: UpgradeExchange, status: number, message: string): void {
-    exchange.answered(status);
-    endSocketWithResponse(
-      exchange.client,
-      status,
-      [...exchange.responseHeaders, HeaderName.contentType, 'application/json', HeaderName.tokenpakError, '1'],
-      apiErrorBody(exchange.shape, { status, message }),
-    );
+  private fail(exchange: UpgradeExchange, code: 'websocket_refused' | 'credential_unavailable' | 'upstream_unreachable', message: string): void {
+    const error = proxyError(code, message);
+    exchange.answered(error.status);
+    endSocketWithApiError(exchange.client, exchange.shape, error, exchange.responseHeaders);
   }
 
   private connect(upstreamUrl: string, headers: string[], exchange: UpgradeExchange): void {
@@ -119,7 +115,7 @@ export class UpgradeForwarder {
     upstream.on('error', (error) => {
       if (client.destroyed) return;
       this.logger.warn('upstream WebSocket connection failed', { upstream: target.origin, error: errorMessage(error) });
-      this.fail(exchange, 502, `TokenPak could not reach the upstream ${target.origin}: ${errorMessage(error)}`);
+      this.fail(exchange, 'upstream_unreachable', `TokenPak could not reach the upstream ${target.origin}: ${errorMessage(error)}`);
     });
     upstream.end();
   }

@@ -2,7 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import { errorMessage } from '../log/error-message';
 import type { Logger } from '../log/logger';
 import { redactText } from '../log/redact';
-import { TOKENS } from '../tokens';
+import { TOKENS } from '../di-tokens';
 import type { Disposer, PlatformMatch, PlatformSignal, SignalRequest } from './types';
 
 interface Registration {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelPriceSchema } from '../pricing/model-price';
+import { modelPriceSchema } from './model-price-schema';
 
 /**
  * The one config schema. Types are inferred from it, defaults live in it, and

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import type { RouteDecision } from '../routing/types';
-import { TOKENS } from '../tokens';
+import type { RouteDecision } from '../decision/route-decision';
+import { TOKENS } from '../di-tokens';
 import { CALLER_CREDENTIALS, type CredentialRegistry } from './credential-registry';
 import { CredentialUnavailableError, type CredentialPlan, type CredentialRequest } from './types';
 

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import type { Disposer } from '../bridge/types';
 import type { ResolvedConfig } from '../config/load-config';
-import { TOKENS } from '../tokens';
+import { TOKENS } from '../di-tokens';
 import { claudeLoginCredentials } from './claude-login-credentials';
 import type { CredentialProvider } from './types';
 

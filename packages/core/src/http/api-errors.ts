@@ -1,7 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { endSocketWithResponse } from './socket-response';
 import { HeaderName } from './header-names';
 import { ANTHROPIC_ERROR_TYPES } from './anthropic-error-types';
 import { redactText } from '../log/redact';
+import { ERROR_CATALOGUE, type ErrorCode } from './error-codes';
 
 /** Which API's error format the caller understands. */
 export type ApiShape = 'anthropic' | 'openai';
@@ -22,24 +25,34 @@ const OPENAI_TYPES: Readonly<Record<number, string>> = {
   429: 'rate_limit_error',
 };
 
+/** An error TokenPak itself makes (never an upstream's, which is relayed as it came). */
 export interface ProxyError {
+  /** The stable cause, from the catalogue (`http/error-codes.ts`); sent as `error.code` in both shapes. */
+  code: ErrorCode;
   status: number;
   message: string;
   /** Overrides the type derived from the status. */
   type?: string;
-  /** OpenAI `code` (machine-readable reason). */
-  code?: string;
 }
 
-/** A proxy-made error in the caller's API shape. The message is redacted. */
+/** A `ProxyError` with the catalogue's status for its code. */
+export function proxyError(code: ErrorCode, message: string, type?: string): ProxyError {
+  return { code, status: ERROR_CATALOGUE[code].status, message, ...(type ? { type } : {}) };
+}
+
+/**
+ * The one error responder's body (docs/ARCHITECTURE.md §9): a TokenPak-made error in the caller's API shape —
+ * Anthropic `{"type":"error","error":{type,message,code}}`, OpenAI `{"error":{message,type,param,code}}`.
+ * The message is redacted.
+ */
 export function apiErrorBody(shape: ApiShape, error: ProxyError): string {
   const message = redactText(error.message);
   if (shape === 'anthropic') {
     const type = error.type ?? ANTHROPIC_ERROR_TYPES[error.status] ?? 'api_error';
-    return JSON.stringify({ type: 'error', error: { type, message } });
+    return JSON.stringify({ type: 'error', error: { type, message, code: error.code } });
   }
   const type = error.type ?? OPENAI_TYPES[error.status] ?? 'server_error';
-  return JSON.stringify({ error: { message, type, param: null, code: error.code ?? null } });
+  return JSON.stringify({ error: { message, type, param: null, code: error.code } });
 }
 
 /** An SSE `event: error` frame in the caller's format, for failures after a stream started. */
@@ -64,4 +77,12 @@ export function writeApiError(
     [HeaderName.tokenpakError]: '1',
   });
   outgoing.end(body);
+}
+
+/** Flat headers every TokenPak-made JSON error carries (besides the caller's request id and route). */
+export const API_ERROR_HEADERS: readonly string[] = [HeaderName.contentType, 'application/json', HeaderName.tokenpakError, '1'];
+
+/** Answers on a raw socket (an upgrade refused, a request the HTTP parser rejected) and closes it. */
+export function endSocketWithApiError(socket: Duplex, shape: ApiShape, error: ProxyError, flatHeaders: readonly string[] = []): void {
+  endSocketWithResponse(socket, error.status, [...flatHeaders, ...API_ERROR_HEADERS], apiErrorBody(shape, error));
 }

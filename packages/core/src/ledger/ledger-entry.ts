@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { ANTHROPIC_ERROR_TYPES } from '../http/anthropic-error-types';
 import { HeaderName } from '../http/header-names';
-import type { RouteDecision } from '../routing/types';
+import type { RouteDecision } from '../decision/route-decision';
 import type { LedgerEntry } from './ledger-row';
 import type { Measurement } from './request-meter';
 

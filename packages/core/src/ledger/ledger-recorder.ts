@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../config/load-config';
 import type { Logger } from '../log/logger';
 import { redactText } from '../log/redact';
 import type { PriceBook } from '../pricing/price-book';
-import { TOKENS } from '../tokens';
+import { TOKENS } from '../di-tokens';
 import type { LedgerFeed } from './ledger-feed';
 import type { LedgerAnswer, LedgerQuery } from './ledger-protocol';
 import type { LedgerEntry } from './ledger-row';

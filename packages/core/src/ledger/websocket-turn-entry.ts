@@ -1,5 +1,5 @@
 import { ANTHROPIC_ERROR_TYPES } from '../http/anthropic-error-types';
-import type { RouteDecision } from '../routing/types';
+import type { RouteDecision } from '../decision/route-decision';
 import { upstreamOrigin } from './ledger-entry';
 import type { LedgerEntry } from './ledger-row';
 import type { WebSocketTurn } from './websocket-turn-meter';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger';
-import { priceFileSchema, type ModelPrice } from './model-price';
+import { priceFileSchema, type ModelPrice } from '../config/model-price-schema';
 import { PriceBook } from './price-book';
 
 /** `<repo>/config/pricing.json`: four folders up from `packages/core/{src,dist}/pricing`. */

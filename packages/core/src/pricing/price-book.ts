@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../usage/token-usage';
-import type { ModelPrice } from './model-price';
+import type { ModelPrice } from '../config/model-price-schema';
 
 /** Dated snapshot ids name the same model as their alias: `claude-sonnet-4-5-20250929`, `gpt-4o-2024-08-06`. */
 const DATE_SUFFIX = /-(\d{8}|\d{4}-\d{2}-\d{2})$/;

@@ -1,5 +1,5 @@
 import { HeaderName } from '../http/header-names';
-import { Provider } from '../routing/types';
+import { Provider } from '../decision/route-decision';
 
 const OPENAI_PATHS = ['/v1/chat/completions', '/v1/embeddings', '/v1/completions'];
 

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import type { Disposer } from '../bridge/types';
 import type { ResolvedConfig } from '../config/load-config';
-import { TOKENS } from '../tokens';
+import { TOKENS } from '../di-tokens';
 import { defaultProviderForPath } from './default-provider';
 import { parseUpstreamBase, upstreamUrlFor, type UpstreamBase } from './upstream-base';
 import type { ProviderDefinition } from './types';

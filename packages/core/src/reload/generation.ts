@@ -7,7 +7,7 @@ import type { PluginHost } from '../plugins/plugin-host';
 import type { PluginReport } from '../plugins/types';
 import type { ProxyServer } from '../server/proxy-server';
 import type { RequestHandler } from '../server/request-handler';
-import { TOKENS } from '../tokens';
+import { TOKENS } from '../di-tokens';
 
 /** Control endpoints only read shared state (ledger, counters): a dashboard's open event feed must not hold a generation. */
 const CONTROL_PREFIX = '/tokenpak/';

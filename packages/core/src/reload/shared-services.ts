@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import { createContainer, type ContainerOptions } from '../container';
-import { TOKENS } from '../tokens';
+import { TOKENS } from '../di-tokens';
 
 /**
  * Services that outlive a config generation: one instance for the process, handed to every

@@ -1,6 +1,6 @@
 import { authShape } from './auth-shape';
 import { backendHeader } from './resolve-provider';
-import { isClaudeCodeFamily, Provider, type Backend, type RouteClass } from './types';
+import { isClaudeCodeFamily, Provider, type Backend, type RouteClass } from '../decision/route-decision';
 
 const BACKEND_HEADER_VALUES: Readonly<Record<string, Backend>> = { 'claude-code': 'oauth', oauth: 'oauth', api: 'api' };
 

@@ -1,7 +1,7 @@
 import type { TokenPakConfig } from '../config/schema';
 import { CALLER_CREDENTIALS } from '../credentials/credential-registry';
 import { CLAUDE_LOGIN } from '../credentials/claude-login-credentials';
-import { Provider, type Via } from './types';
+import { Provider, type Via } from '../decision/route-decision';
 
 /**
  * Which credential source serves the request (ARCHITECTURE §2.4): the provider's

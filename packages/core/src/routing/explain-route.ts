@@ -2,7 +2,7 @@ import { redactHeaderValue } from '../log/redact';
 import { bodyInspectionSkip, declaredLength } from './body-inspection';
 import { formatRouteHeader } from './route-header';
 import type { RouteResolver } from './route-resolver';
-import type { RouteDecision, RouteRequest } from './types';
+import type { RouteDecision, RouteRequest } from '../decision/route-decision';
 
 export interface RouteQuery {
   method?: string;

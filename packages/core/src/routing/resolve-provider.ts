@@ -1,6 +1,6 @@
 import type { PlatformMatch } from '../bridge/types';
 import { HeaderName } from '../http/header-names';
-import { Provider, type ProviderResolution } from './types';
+import { Provider, type ProviderResolution } from '../decision/route-decision';
 
 /** `X-TokenPak-Backend` values that name a provider (§2.2 rule 2). */
 const BACKEND_HEADER_PROVIDERS: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 import { HeaderName } from '../http/header-names';
-import { Provider, type RouteClass } from './types';
+import { Provider, type RouteClass } from '../decision/route-decision';
 
 /** Entry points (from `x-claude-code-entrypoint` or the CLI's user agent) → mode. */
 const ENTRYPOINT_MODES: Readonly<Record<string, RouteClass>> = {

@@ -1,5 +1,5 @@
 import { redactText } from '../log/redact';
-import type { RouteDecision } from './types';
+import type { RouteDecision } from '../decision/route-decision';
 
 const MAX_SESSION_LENGTH = 64;
 

@@ -3,12 +3,12 @@ import type { PlatformBridge } from '../bridge/platform-bridge';
 import type { PlatformMatch, PlatformSignal } from '../bridge/types';
 import type { ResolvedConfig } from '../config/load-config';
 import type { ProviderRegistry } from '../providers/provider-registry';
-import { TOKENS } from '../tokens';
+import { TOKENS } from '../di-tokens';
 import { selectBackend } from './backend-selector';
 import { selectCredentialSource } from './credential-source';
 import { resolveProvider } from './resolve-provider';
 import { classifyRoute } from './route-classifier';
-import { Provider, type Backend, type RouteDecision, type RouteRequest, type Via } from './types';
+import { Provider, type Backend, type RouteDecision, type RouteRequest, type Via } from '../decision/route-decision';
 
 /** Messages API paths the companion serves (count_tokens with a local estimate). */
 const COMPANION_PATHS: ReadonlySet<string> = new Set(['/v1/messages', '/v1/messages/count_tokens']);

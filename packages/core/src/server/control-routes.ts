@@ -6,7 +6,7 @@ import type { ProviderRegistry } from '../providers/provider-registry';
 import { explainRoute, type RouteQuery } from '../routing/explain-route';
 import type { RouteResolver } from '../routing/route-resolver';
 import type { RuntimeOptions } from '../runtime-options';
-import { apiErrorBody } from './api-errors';
+import { apiErrorResponse } from './error-response';
 import type { TokenPakEnv } from './hono-env';
 import type { ServerStats } from './server-stats';
 
@@ -43,14 +43,11 @@ export function controlRoutes(deps: ControlDeps): Hono<TokenPakEnv> {
     try {
       query = await c.req.json();
     } catch {
-      return c.body(apiErrorBody('anthropic', { status: 400, message: 'the body must be JSON: {"path": "...", "headers": {...}}' }), 400, {
-        'content-type': 'application/json',
-        'x-tokenpak-error': '1',
-      });
+      return apiErrorResponse(c, { code: 'invalid_body', status: 400, message: 'the body must be JSON: {"path": "...", "headers": {...}}' }, 'anthropic');
     }
     const problem = validateRouteQuery(query);
     if (problem) {
-      return c.body(apiErrorBody('anthropic', { status: 400, message: problem }), 400, { 'content-type': 'application/json', 'x-tokenpak-error': '1' });
+      return apiErrorResponse(c, { code: 'invalid_body', status: 400, message: problem }, 'anthropic');
     }
     return c.json(explainRoute(deps.resolver, query as RouteQuery, deps.maxInspectBytes));
   });

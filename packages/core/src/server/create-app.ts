@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
-import { HeaderName } from '../http/header-names';
 import type { Logger } from '../log/logger';
-import { apiErrorBody, apiShapeFor } from './api-errors';
+import { apiErrorResponse } from './error-response';
 import { controlRoutes, type ControlDeps } from './control-routes';
 import { mountDashboard } from './dashboard-routes';
 import { dataPlane, type DataPlaneDeps } from './data-plane';
@@ -32,18 +31,12 @@ export function createApp(deps: AppDeps): Hono<TokenPakEnv> {
   app.all('/v1/*', proxy);
   app.all('*', (c) => {
     if (deps.providers.claimsPath(c.req.path)) return proxy(c, async () => undefined);
-    return c.body(apiErrorBody(apiShapeFor(c.req.path, c.req.raw.headers), { status: 404, message: `TokenPak does not serve ${c.req.path}` }), 404, {
-      [HeaderName.contentType]: 'application/json',
-      [HeaderName.tokenpakError]: '1',
-    });
+    return apiErrorResponse(c, { code: 'not_served', status: 404, message: `TokenPak does not serve ${c.req.path}` });
   });
 
   app.onError((error, c) => {
     deps.logger.error('unhandled error', { path: c.req.path, error: error.message });
-    return c.body(apiErrorBody(apiShapeFor(c.req.path, c.req.raw.headers), { status: 500, message: 'TokenPak hit an internal error' }), 500, {
-      [HeaderName.contentType]: 'application/json',
-      [HeaderName.tokenpakError]: '1',
-    });
+    return apiErrorResponse(c, { code: 'internal_error', status: 500, message: 'TokenPak hit an internal error' });
   });
   return app;
 }

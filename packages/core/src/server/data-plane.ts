@@ -11,8 +11,8 @@ import type { Logger } from '../log/logger';
 import { bodyInspectionSkip, bodyTooLarge, declaredLength } from '../routing/body-inspection';
 import { formatRouteHeader } from '../routing/route-header';
 import type { RouteResolver } from '../routing/route-resolver';
-import type { RouteRequest } from '../routing/types';
-import { apiShapeFor, writeApiError } from './api-errors';
+import type { RouteRequest } from '../decision/route-decision';
+import { apiShapeFor, writeApiError } from '../http/api-errors';
 import { describeHeaders } from './header-dump';
 import type { TokenPakEnv } from './hono-env';
 import type { OpenWork } from './open-work';
@@ -89,7 +89,7 @@ export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
       await dispatcher.dispatch(decision, { incoming, outgoing, shape, responseHeaders, bodyPrefix, meter: meter ?? undefined });
     } catch (error) {
       logger.error('dispatch failed', { requestId, error: error instanceof Error ? error.message : String(error) });
-      writeApiError(outgoing, shape, { status: 500, message: 'TokenPak failed to dispatch the request' }, { [HeaderName.tokenpakRequestId]: requestId });
+      writeApiError(outgoing, shape, { code: 'internal_error', status: 500, message: 'TokenPak failed to dispatch the request' }, { [HeaderName.tokenpakRequestId]: requestId });
     }
     return RESPONSE_ALREADY_SENT;
   };

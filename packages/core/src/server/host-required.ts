@@ -22,6 +22,6 @@ export function hostRequired(listener: RequestListener): RequestListener {
     const [path] = splitPathAndQuery(incoming.url ?? '/');
     const shape = apiShapeFor(path, { has: (name) => incoming.headers[name] !== undefined });
     incoming.resume();
-    writeApiError(outgoing, shape, { status: 400, message, type: 'invalid_request_error' }, { connection: 'close' });
+    writeApiError(outgoing, shape, { code: 'host_missing', status: 400, message, type: 'invalid_request_error' }, { connection: 'close' });
   };
 }

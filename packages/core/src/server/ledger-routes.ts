@@ -4,8 +4,8 @@ import type { ServerResponse } from 'node:http';
 import type { LedgerFeed } from '../ledger/ledger-feed';
 import { LedgerOffError, LedgerUnavailableError, type LedgerRecorder } from '../ledger/ledger-recorder';
 import { rowToJson, type LedgerRow } from '../ledger/ledger-row';
-import { HeaderName } from '../http/header-names';
-import { apiErrorBody, apiShapeFor } from './api-errors';
+import { ERROR_CATALOGUE } from '../http/error-codes';
+import { apiErrorResponse } from './error-response';
 import type { TokenPakEnv } from './hono-env';
 import { cursorFrom, groupKeyFrom, limitFrom, QueryParamError, rowFilterFrom } from './ledger-query-params';
 
@@ -23,12 +23,9 @@ const CATCH_UP_ROWS = 1000;
 
 const OFF_MESSAGE = 'the request ledger is off (ledger.enabled is false, or its file could not be opened; see the proxy log)';
 
-/** A proxy-made error in the caller's shape (api-errors.ts), `type` kept stable for scripts: `ledger_off` / `ledger_unavailable`. */
-const jsonError = (c: Context<TokenPakEnv>, status: 400 | 503, message: string, type?: string) =>
-  c.body(apiErrorBody(apiShapeFor(c.req.path, c.req.raw.headers), { status, message, ...(type ? { type } : {}) }), status, {
-    [HeaderName.contentType]: 'application/json',
-    [HeaderName.tokenpakError]: '1',
-  });
+/** A proxy-made error in the caller's shape; `type` equals the code for the ledger's own states (kept stable for scripts). */
+const jsonError = (c: Context<TokenPakEnv>, code: 'invalid_body' | 'ledger_off' | 'ledger_unavailable', message: string) =>
+  apiErrorResponse(c, { code, status: ERROR_CATALOGUE[code].status, message, ...(code === 'invalid_body' ? {} : { type: code }) });
 
 /**
  * `GET /tokenpak/requests`, `GET /tokenpak/stats`, `GET /tokenpak/events` (ARCHITECTURE §5:
@@ -96,9 +93,9 @@ function answerBadQueries(handler: (c: Context<TokenPakEnv>) => Promise<Response
     try {
       return await handler(c);
     } catch (error) {
-      if (error instanceof QueryParamError) return jsonError(c, 400, error.message);
-      if (error instanceof LedgerOffError) return jsonError(c, 503, OFF_MESSAGE, 'ledger_off');
-      if (error instanceof LedgerUnavailableError) return jsonError(c, 503, `${error.message}; requests are still proxied (see tokenpak status)`, 'ledger_unavailable');
+      if (error instanceof QueryParamError) return jsonError(c, 'invalid_body', error.message);
+      if (error instanceof LedgerOffError) return jsonError(c, 'ledger_off', OFF_MESSAGE);
+      if (error instanceof LedgerUnavailableError) return jsonError(c, 'ledger_unavailable', `${error.message}; requests are still proxied (see tokenpak status)`);
       throw error;
     }
   };

@@ -3,7 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { HeaderName } from '../http/header-names';
-import { apiErrorBody, apiShapeFor } from './api-errors';
+import { apiShapeFor } from '../http/api-errors';
+import { apiErrorResponse } from './error-response';
 import type { TokenPakEnv } from './hono-env';
 
 export interface GuardOptions {
@@ -32,6 +33,7 @@ export function isLoopbackHost(hostname: string): boolean {
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 export interface GuardRejection {
+  code: 'host_rejected' | 'origin_rejected' | 'auth_required';
   status: 401 | 403;
   message: string;
 }
@@ -53,16 +55,16 @@ export function createRequestGuard(options: GuardOptions): (headers: IncomingHtt
   return (headers) => {
     const host = headers.host;
     if (host !== undefined && !acceptsHost(hostnameOf(host))) {
-      return { status: 403, message: 'TokenPak only answers requests addressed to a loopback host (Host header rejected)' };
+      return { code: 'host_rejected', status: 403, message: 'TokenPak only answers requests addressed to a loopback host (Host header rejected)' };
     }
     const origin = headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase().replace(/\/$/, ''))) {
-      return { status: 403, message: 'TokenPak does not answer browser requests from this Origin (add it to server.allowedOrigins to allow it)' };
+      return { code: 'origin_rejected', status: 403, message: 'TokenPak does not answer browser requests from this Origin (add it to server.allowedOrigins to allow it)' };
     }
     if (expectedToken) {
       const presented = headers[HeaderName.tokenpakAuth];
       if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expectedToken)) {
-        return { status: 401, message: 'missing or wrong x-tokenpak-auth' };
+        return { code: 'auth_required', status: 401, message: 'missing or wrong x-tokenpak-auth' };
       }
     }
     return null;
@@ -77,10 +79,7 @@ export function loopbackGuard(options: GuardOptions): MiddlewareHandler<TokenPak
     const rejection = check(headers);
     if (rejection) {
       const shape = apiShapeFor(c.req.path, { has: (name) => headers[name] !== undefined });
-      return c.body(apiErrorBody(shape, rejection), rejection.status, {
-        [HeaderName.contentType]: 'application/json',
-        [HeaderName.tokenpakError]: '1',
-      });
+      return apiErrorResponse(c, rejection, shape);
     }
     await next();
   };

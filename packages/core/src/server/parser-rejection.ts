@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { apiErrorBody, apiShapeFor } from '../http/api-errors';
+import type { ErrorCode } from '../http/error-codes';
 import { HeaderName } from '../http/header-names';
 import { writeSocketHead } from '../http/socket-response';
 
@@ -17,6 +18,8 @@ function statusFor(code: string | undefined, rawPacket: Buffer | undefined): num
       return 400;
   }
 }
+
+const CODES: Readonly<Record<number, ErrorCode>> = { 400: 'bad_request', 408: 'client_timeout', 413: 'body_too_large', 414: 'uri_too_long', 431: 'headers_too_large' };
 
 const MESSAGES: Readonly<Record<number, string>> = {
   400: 'TokenPak could not parse the request (malformed HTTP)',
@@ -52,7 +55,7 @@ export function answerParserRejection(error: Error & { code?: string; rawPacket?
   }
   const status = statusFor(error.code, error.rawPacket);
   // Every one of these is the request's fault: the invalid-request type in both APIs.
-  const body = apiErrorBody(shapeOf(error.rawPacket), { status, message: MESSAGES[status] ?? MESSAGES[400]!, type: 'invalid_request_error' });
+  const body = apiErrorBody(shapeOf(error.rawPacket), { code: CODES[status] ?? 'bad_request', status, message: MESSAGES[status] ?? MESSAGES[400]!, type: 'invalid_request_error' });
   writeSocketHead(socket, status, undefined, [
     HeaderName.contentType,
     'application/json',

@@ -18,7 +18,7 @@ import type { PluginHost } from '../plugins/plugin-host';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import type { RouteResolver } from '../routing/route-resolver';
 import type { RuntimeOptions } from '../runtime-options';
-import { TOKENS } from '../tokens';
+import { TOKENS } from '../di-tokens';
 import { createApp } from './create-app';
 import { hostRequired } from './host-required';
 import { createRequestGuard, isLoopbackHost } from './loopback-guard';

@@ -2,11 +2,10 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UpgradeForwarder } from '../backends/upgrade-forwarder';
 import type { WebSocketTunnel } from '../backends/websocket-tunnel';
-import { apiErrorBody, apiShapeFor } from '../http/api-errors';
+import { apiShapeFor, endSocketWithApiError, proxyError, type ProxyError } from '../http/api-errors';
 import { HeaderName } from '../http/header-names';
 import { splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 import { newRequestId } from '../http/request-id';
-import { endSocketWithResponse } from '../http/socket-response';
 import type { LedgerRecorder } from '../ledger/ledger-recorder';
 import { upgradeRefusalEntry, webSocketTurnEntry } from '../ledger/websocket-turn-entry';
 import { WebSocketTurnMeter, type WebSocketTurn } from '../ledger/websocket-turn-meter';
@@ -15,7 +14,7 @@ import type { Logger } from '../log/logger';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import { formatRouteHeader } from '../routing/route-header';
 import type { RouteResolver } from '../routing/route-resolver';
-import type { RouteDecision, RouteRequest } from '../routing/types';
+import type { RouteDecision, RouteRequest } from '../decision/route-decision';
 import { describeHeaders } from './header-dump';
 import { missingHostMessage } from './host-required';
 import type { GuardRejection } from './loopback-guard';
@@ -97,16 +96,16 @@ function routeUpgrade(deps: UpgradeRouteDeps): (incoming: IncomingMessage, socke
     });
 
     const idHeader = [HeaderName.tokenpakRequestId, requestId];
-    const refuse = (code: number, message: string, extra: readonly string[] = []): void => {
-      status = code;
-      endSocketWithResponse(socket, code, [...idHeader, ...extra, HeaderName.contentType, 'application/json', HeaderName.tokenpakError, '1'], apiErrorBody(shape, { status: code, message }));
+    const refuse = (error: ProxyError, extra: readonly string[] = []): void => {
+      status = error.status;
+      endSocketWithApiError(socket, shape, error, [...idHeader, ...extra]);
     };
 
     const noHost = missingHostMessage(incoming);
-    if (noHost) return refuse(400, noHost);
+    if (noHost) return refuse(proxyError('host_missing', noHost));
     const rejection = deps.guard(incoming.headers);
-    if (rejection) return refuse(rejection.status, rejection.message);
-    if (!path.startsWith('/v1/') && !deps.providers.claimsPath(path)) return refuse(404, `TokenPak does not serve ${path}`);
+    if (rejection) return refuse(rejection);
+    if (!path.startsWith('/v1/') && !deps.providers.claimsPath(path)) return refuse(proxyError('not_served', `TokenPak does not serve ${path}`));
 
     const request: RouteRequest = { method: incoming.method ?? 'GET', path, search, headers };
     const inspection = resolver.inspect(request);
@@ -134,7 +133,7 @@ function routeUpgrade(deps: UpgradeRouteDeps): (incoming: IncomingMessage, socke
       })
       .catch((error: unknown) => {
         logger.error('upgrade failed', { requestId, error: errorMessage(error) });
-        refuse(500, 'TokenPak failed to open the WebSocket upstream', [HeaderName.tokenpakRoute, route]);
+        refuse(proxyError('internal_error', 'TokenPak failed to open the WebSocket upstream'), [HeaderName.tokenpakRoute, route]);
       });
   };
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { inject, injectable } from 'tsyringe';
 import type { ResolvedConfig } from '../../config/load-config';
 import { redactText } from '../../log/redact';
-import { TOKENS } from '../../tokens';
+import { TOKENS } from '../../di-tokens';
 import { companionChildEnvironment } from './child-environment';
 import { INSTALL_HINT } from './cli-failures';
 import { signalProcessGroup } from './process-group';

@@ -7,11 +7,11 @@ import { flatToRecord } from '../../http/node-headers';
 import { errorMessage } from '../../log/error-message';
 import type { Logger } from '../../log/logger';
 import { redactText } from '../../log/redact';
-import type { RouteDecision } from '../../routing/types';
-import { writeApiError, type ProxyError } from '../../server/api-errors';
+import type { RouteDecision } from '../../decision/route-decision';
+import { writeApiError, type ProxyError } from '../../http/api-errors';
 import { fromAnyUsage } from '../../usage/token-usage';
-import { TOKENS } from '../../tokens';
-import type { Exchange } from '../dispatcher';
+import { TOKENS } from '../../di-tokens';
+import type { Exchange } from '../exchange';
 import { companionChildEnvironment } from './child-environment';
 import { buildCliInvocation, buildWarmArguments } from './cli-arguments';
 import { describeFailure, isMissingConversation, isUnavailable } from './cli-failures';
@@ -102,7 +102,7 @@ export class CompanionBackend {
     const served = this.serve({ decision, exchange, signal: aborter.signal })
       .catch((error: unknown) => {
         this.logger.error('companion request failed unexpectedly', { error: errorMessage(error) });
-        this.writeError(exchange, { status: 500, message: 'TokenPak hit an internal error in the Claude companion' });
+        this.writeError(exchange, { code: 'internal_error', status: 500, message: 'TokenPak hit an internal error in the Claude companion' });
       })
       .finally(() => {
         releaseMeter?.();
@@ -139,7 +139,7 @@ export class CompanionBackend {
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
-      this.writeError(exchange, { status: 400, message: 'the request body is not valid JSON' });
+      this.writeError(exchange, { code: 'invalid_body', status: 400, message: 'the request body is not valid JSON' });
       return;
     }
     if (call.exchange.incoming.url?.split('?')[0] === COUNT_TOKENS_PATH) {
@@ -148,12 +148,12 @@ export class CompanionBackend {
     }
     const parsed = parseMessagesRequest(json);
     if (!parsed.ok) {
-      this.writeError(exchange, { status: 400, message: parsed.message });
+      this.writeError(exchange, { code: 'invalid_body', status: 400, message: parsed.message });
       return;
     }
     const tools = parseCallerTools(json as Record<string, unknown>);
     if (!tools.ok) {
-      this.writeError(exchange, { status: 400, message: tools.message });
+      this.writeError(exchange, { code: 'invalid_body', status: 400, message: tools.message });
       return;
     }
     // tool_choice "none": the tools are simply not offered (the plain path, which lists them as ignored).
@@ -185,7 +185,7 @@ export class CompanionBackend {
   private countTokens(exchange: Exchange, body: unknown): void {
     const problem = countTokensProblem(body);
     if (problem) {
-      this.writeError(exchange, { status: 400, message: problem });
+      this.writeError(exchange, { code: 'companion_unsupported', status: 400, message: problem });
       return;
     }
     writeJsonResponse(exchange.outgoing, 200, { input_tokens: estimateInputTokens(body as Record<string, unknown>) }, exchange.responseHeaders);
@@ -206,7 +206,7 @@ export class CompanionBackend {
         this.stats.rejected++;
         this.writeError(
           exchange,
-          { status: 429, message: `the Claude companion is busy (companion.maxConcurrent ${companion.maxConcurrent} running, companion.maxQueue ${companion.maxQueue} waiting); retry later` },
+          { code: 'companion_busy', status: 429, message: `the Claude companion is busy (companion.maxConcurrent ${companion.maxConcurrent} running, companion.maxQueue ${companion.maxQueue} waiting); retry later` },
           { [HeaderName.retryAfter]: String(error.retryAfterSeconds) },
         );
         return;
@@ -429,7 +429,7 @@ export class CompanionBackend {
       this.cwdReady = true;
       return true;
     } catch (error) {
-      this.writeError(exchange, { status: 500, message: `TokenPak could not create companion.cwd ${this.cwd}: ${errorMessage(error)}` });
+      this.writeError(exchange, { code: 'internal_error', status: 500, message: `TokenPak could not create companion.cwd ${this.cwd}: ${errorMessage(error)}` });
       return false;
     }
   }

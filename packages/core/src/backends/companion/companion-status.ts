@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import type { ResolvedConfig } from '../../config/load-config';
-import { TOKENS } from '../../tokens';
+import { TOKENS } from '../../di-tokens';
 import type { ClaudeCliProbe, CliVersion } from './cli-version-probe';
 import type { CompanionStats } from './companion-stats';
 import type { RunScheduler } from './run-scheduler';

@@ -4,7 +4,7 @@ import { inject, injectable } from 'tsyringe';
 import type { ResolvedConfig } from '../../config/load-config';
 import type { Logger } from '../../log/logger';
 import { errorMessage } from '../../log/error-message';
-import { TOKENS } from '../../tokens';
+import { TOKENS } from '../../di-tokens';
 
 /** What TokenPak remembers about one platform session's CLI session. */
 export interface CompanionSessionEntry {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { inject, injectable } from 'tsyringe';
 import type { ResolvedConfig } from '../../config/load-config';
 import type { Logger } from '../../log/logger';
-import { TOKENS } from '../../tokens';
+import { TOKENS } from '../../di-tokens';
 import { WarmProcess, type WarmProcessSpec } from './warm-process';
 
 /** One conversation's warm CLI and what it holds. */

@@ -5,10 +5,10 @@ import { flatToRecord } from '../../../http/node-headers';
 import { errorMessage } from '../../../log/error-message';
 import type { Logger } from '../../../log/logger';
 import { redactText } from '../../../log/redact';
-import { writeApiError, type ProxyError } from '../../../server/api-errors';
-import { TOKENS } from '../../../tokens';
+import { writeApiError, type ProxyError } from '../../../http/api-errors';
+import { TOKENS } from '../../../di-tokens';
 import { fromAnyUsage } from '../../../usage/token-usage';
-import type { Exchange } from '../../dispatcher';
+import type { Exchange } from '../../exchange';
 import { SseResponse, writeJsonResponse, type BodyBytesListener } from '../companion-responses';
 import type { CompanionStats } from '../companion-stats';
 import { prefixHashes, systemHash } from '../conversation-fingerprint';
@@ -133,7 +133,7 @@ export class CompanionToolTurns {
     } catch (error) {
       if (error instanceof QueueFullError) {
         this.stats.rejected++;
-        this.writeError(call, { status: 429, message: 'the Claude companion is busy; retry later' }, { 'retry-after': String(error.retryAfterSeconds) });
+        this.writeError(call, { code: 'companion_busy', status: 429, message: 'the Claude companion is busy; retry later' }, { 'retry-after': String(error.retryAfterSeconds) });
         return;
       }
       if (error instanceof WaitAbortedError) return;
@@ -278,7 +278,7 @@ export class CompanionToolTurns {
         this.stats.aborted++;
         this.end(conversation, 'the client went away mid-turn');
       };
-      const timer = setTimeout(() => fail({ status: 504, type: 'timeout_error', message: `the claude CLI did not answer within companion.timeoutMs (${timeoutMs} ms); TokenPak stopped it` }), timeoutMs);
+      const timer = setTimeout(() => fail({ code: 'companion_timeout', status: 504, type: 'timeout_error', message: `the claude CLI did not answer within companion.timeoutMs (${timeoutMs} ms); TokenPak stopped it` }), timeoutMs);
       timer.unref();
       if (call.signal.aborted) {
         onAbort();
@@ -317,9 +317,9 @@ function turnLabel(done: SegmentDone): string {
 /** The process ended mid-turn: why, in the caller's terms (stderr redacted). */
 function exitError(exit: ToolProcessExit, command: string): ProxyError {
   if (exit.spawnError?.code === 'ENOENT') {
-    return { status: 502, type: 'api_error', message: `the claude CLI (${command}) was not found; install Claude Code (npm install -g @anthropic-ai/claude-code) or set companion.command` };
+    return { code: 'companion_unavailable', status: 502, type: 'api_error', message: `the claude CLI (${command}) was not found; install Claude Code (npm install -g @anthropic-ai/claude-code) or set companion.command` };
   }
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with status ${String(exit.code)}`;
   const stderr = exit.stderrHead.trim();
-  return { status: 502, type: 'api_error', message: `the claude CLI ${how} during a tool turn${stderr ? `: ${redactText(stderr.slice(0, 500))}` : ''}` };
+  return { code: 'companion_failed', status: 502, type: 'api_error', message: `the claude CLI ${how} during a tool turn${stderr ? `: ${redactText(stderr.slice(0, 500))}` : ''}` };
 }
