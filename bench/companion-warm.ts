@@ -68,7 +68,8 @@ function residentKiB(pid: number | undefined): number | null {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const userLine = (text: string): string => `${JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'text', text }] }, parent_tool_use_id: null, session_id: '' })}\n`;
+const userLine = (text: string): string =>
+  `${JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'text', text }] }, parent_tool_use_id: null, session_id: '' })}\n`;
 
 /** The CLI kept running by the bench itself: each turn is one line in, up to its result record. */
 class DirectWarmCli {
@@ -115,7 +116,14 @@ class DirectWarmCli {
 }
 
 /** One companion request; resolves with its latency (ms) once the whole answer is in. */
-function request(agent: http.Agent, url: string, sessionId: string, messages: unknown[], stream: boolean, model: string | null = MODEL): Promise<{ ms: number; text: string; served: string }> {
+function request(
+  agent: http.Agent,
+  url: string,
+  sessionId: string,
+  messages: unknown[],
+  stream: boolean,
+  model: string | null = MODEL,
+): Promise<{ ms: number; text: string; served: string }> {
   const body = JSON.stringify({ ...(model ? { model } : {}), max_tokens: 64, stream, messages });
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -124,7 +132,12 @@ function request(agent: http.Agent, url: string, sessionId: string, messages: un
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'anthropic-version': '2023-06-01', 'x-openclaw-session': sessionId },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'anthropic-version': '2023-06-01',
+          'x-openclaw-session': sessionId,
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -134,7 +147,8 @@ function request(agent: http.Agent, url: string, sessionId: string, messages: un
           const ms = performance.now() - started;
           const served = String(response.headers['x-tokenpak-companion'] ?? '');
           if (response.statusCode !== 200) return reject(new Error(`companion answered ${response.statusCode}: ${raw.slice(0, 300)}`));
-          if (!stream) return resolve({ ms, served, text: (JSON.parse(raw) as { content: Array<{ text?: string }> }).content.map((block) => block.text ?? '').join('') });
+          if (!stream)
+            return resolve({ ms, served, text: (JSON.parse(raw) as { content: Array<{ text?: string }> }).content.map((block) => block.text ?? '').join('') });
           if (!raw.includes('event: message_stop')) return reject(new Error(`incomplete stream: ${raw.slice(-300)}`));
           const text = [...raw.matchAll(/"text_delta","text":("(?:[^"\\]|\\.)*")/g)].map((match) => JSON.parse(match[1]!) as string).join('');
           resolve({ ms, served, text });
@@ -241,7 +255,10 @@ export async function benchWarmCompanion(options: { turns?: number; coldRuns?: n
     servers.pop();
 
     const p50 = (name: string): number => rows.find((r) => r.path === name)!.p50Ms;
-    const addedP50Ms = { json: p50('tokenpak json, warm turn (2…)') - p50('cli alone, warm turn (2…)'), stream: p50('tokenpak stream, warm turn (2…)') - p50('cli alone, warm turn (2…)') };
+    const addedP50Ms = {
+      json: p50('tokenpak json, warm turn (2…)') - p50('cli alone, warm turn (2…)'),
+      stream: p50('tokenpak stream, warm turn (2…)') - p50('cli alone, warm turn (2…)'),
+    };
     return {
       cli: realCli ? `real CLI ${realCli}` : `fake CLI, start-up ${startupMs} ms`,
       startupMs,

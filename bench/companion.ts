@@ -104,7 +104,13 @@ export interface RunningTokenPak {
  * pointed at `command`. `companion` adds to the companion config; `name` keeps several
  * instances' files apart.
  */
-export function startTokenPak(dir: string, command: string, concurrency: number, companion: Record<string, unknown> = { warm: { max: 0, spare: 0 } }, name = 'cold'): Promise<RunningTokenPak> {
+export function startTokenPak(
+  dir: string,
+  command: string,
+  concurrency: number,
+  companion: Record<string, unknown> = { warm: { max: 0, spare: 0 } },
+  name = 'cold',
+): Promise<RunningTokenPak> {
   const config = path.join(dir, `tokenpak.${name}.config.json`);
   writeFileSync(
     config,
@@ -151,7 +157,12 @@ function requestCompanion(agent: http.Agent, baseUrl: string, stream: boolean): 
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'anthropic-version': '2023-06-01', 'x-tokenpak-backend': 'claude-code' },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'anthropic-version': '2023-06-01',
+          'x-tokenpak-backend': 'claude-code',
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -230,7 +241,10 @@ export function formatCompanionReport(result: CompanionBenchResult): string {
   const lines = [
     '| companion path | concurrency | requests | req/s | p50 ms | p99 ms |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...result.rows.map((row) => `| ${row.path} | ${row.concurrency} | ${row.requests} | ${row.requestsPerSecond.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} |`),
+    ...result.rows.map(
+      (row) =>
+        `| ${row.path} | ${row.concurrency} | ${row.requests} | ${row.requestsPerSecond.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} |`,
+    ),
     '',
     `${result.pass ? 'PASS' : 'MISS'} companion overhead: +${result.addedP50Ms.json.toFixed(2)} ms (json), +${result.addedP50Ms.stream.toFixed(2)} ms (stream) at p50 over running the CLI directly (target ≤ ${result.targetMs} ms)`,
   ];

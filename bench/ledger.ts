@@ -104,7 +104,9 @@ export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBe
       for (const name of order) {
         const result = await measureLoad({ baseUrl: targets[name].url, request: scenario, connections, durationSeconds: settings.runSeconds });
         (measured[scenario.id] ??= { on: [], off: [] })[name].push(result);
-        log(`[ledger] repeat ${repeat} ${scenario.id} c=${connections} ledger ${name.padEnd(3)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p50 ${result.p50Ms.toFixed(3)} ms${result.non2xx || result.errors ? `  non-2xx ${result.non2xx} errors ${result.errors}` : ''}`);
+        log(
+          `[ledger] repeat ${repeat} ${scenario.id} c=${connections} ledger ${name.padEnd(3)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p50 ${result.p50Ms.toFixed(3)} ms${result.non2xx || result.errors ? `  non-2xx ${result.non2xx} errors ${result.errors}` : ''}`,
+        );
         await new Promise((resolve) => setTimeout(resolve, settings.settleMs));
       }
     }
@@ -134,7 +136,17 @@ export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBe
 
 export function formatLedgerReport(rows: readonly LedgerBenchRow[], ledgerRowsWritten: number | null, settings: BenchSettings): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  const header = ['scenario', 'concurrency', 'ledger off req/s', 'ledger on req/s', 'on ÷ off', 'off p50/p99 (ms)', 'on p50/p99 (ms)', 'added p50 (ms)', 'target'];
+  const header = [
+    'scenario',
+    'concurrency',
+    'ledger off req/s',
+    'ledger on req/s',
+    'on ÷ off',
+    'off p50/p99 (ms)',
+    'on p50/p99 (ms)',
+    'added p50 (ms)',
+    'target',
+  ];
   return [
     '### Request ledger: on vs off',
     '',

@@ -26,12 +26,38 @@ function sseEvent(type: string, data: Record<string, unknown>): Buffer {
   return Buffer.from(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
 }
 
-const DELTA_WORDS = ['Hello', ' from', ' the', ' TokenPak', ' bench', ' mock', ' upstream', ':', ' this', ' is', ' a', ' streamed', ' answer', ' of', ' sixteen', ' deltas.'];
+const DELTA_WORDS = [
+  'Hello',
+  ' from',
+  ' the',
+  ' TokenPak',
+  ' bench',
+  ' mock',
+  ' upstream',
+  ':',
+  ' this',
+  ' is',
+  ' a',
+  ' streamed',
+  ' answer',
+  ' of',
+  ' sixteen',
+  ' deltas.',
+];
 
 /** 21 events, in the order the real API sends them. */
 const SSE_EVENTS: readonly Buffer[] = [
   sseEvent('message_start', {
-    message: { id: 'msg_bench_0002', type: 'message', role: 'assistant', model: BENCH_MODEL, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 512, output_tokens: 1 } },
+    message: {
+      id: 'msg_bench_0002',
+      type: 'message',
+      role: 'assistant',
+      model: BENCH_MODEL,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 512, output_tokens: 1 },
+    },
   }),
   sseEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
   sseEvent('ping', {}),

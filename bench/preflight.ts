@@ -16,7 +16,15 @@ export function sendOnce(baseUrl: string, request: RequestShape): Promise<Single
   const url = new URL(request.path, baseUrl);
   return new Promise((resolve, reject) => {
     const outgoing = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: request.method, headers: { ...request.headers, 'content-length': request.body.length }, agent: false, timeout: 10_000 },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: request.method,
+        headers: { ...request.headers, 'content-length': request.body.length },
+        agent: false,
+        timeout: 10_000,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -76,7 +76,9 @@ function cellStats(records: readonly RunRecord[]): CellStats {
 }
 
 function measuredCell(records: readonly RunRecord[], proxy: ProxyName, caseId: string, connections: number): CellStats {
-  return cellStats(records.filter((record) => record.phase === 'measured' && record.proxy === proxy && record.caseId === caseId && record.connections === connections));
+  return cellStats(
+    records.filter((record) => record.phase === 'measured' && record.proxy === proxy && record.caseId === caseId && record.connections === connections),
+  );
 }
 
 export function summarizeComparisons(records: readonly RunRecord[]): ComparisonRow[] {

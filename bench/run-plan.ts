@@ -1,5 +1,13 @@
 import type { BenchSettings } from './bench-settings';
-import { COMPARISON_CONCURRENCIES, COMPARISON_SCENARIOS, DETECTION_CONCURRENCY, DETECTION_VARIANTS, PROXIES, type ProxyName, type RequestShape } from './scenarios';
+import {
+  COMPARISON_CONCURRENCIES,
+  COMPARISON_SCENARIOS,
+  DETECTION_CONCURRENCY,
+  DETECTION_VARIANTS,
+  PROXIES,
+  type ProxyName,
+  type RequestShape,
+} from './scenarios';
 
 /**
  * The order of runs. Targets alternate run by run (raw, tokenpak, raw, tokenpak…) and

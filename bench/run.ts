@@ -45,7 +45,9 @@ async function preflight(targets: Targets): Promise<string[]> {
     const route = routeFields(response);
     const { platform, session } = variant.expectedRoute;
     if (route?.platform !== platform || route.session !== session) {
-      problems.push(`tokenpak ${variant.id}: expected platform=${platform}; session=${session}, got x-tokenpak-route: ${String(response.headers['x-tokenpak-route'])}`);
+      problems.push(
+        `tokenpak ${variant.id}: expected platform=${platform}; session=${session}, got x-tokenpak-route: ${String(response.headers['x-tokenpak-route'])}`,
+      );
     }
   }
   return problems;
@@ -77,13 +79,20 @@ async function runPlan(settings: BenchSettings, targets: Targets, samplers: Reco
 
 function environment(loadAverageAtStart: number): BenchReport['environment'] {
   const cpus = os.cpus();
-  return { node: process.version, platform: `${process.platform} ${os.release()}`, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', loadAverageAtStart };
+  return {
+    node: process.version,
+    platform: `${process.platform} ${os.release()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    loadAverageAtStart,
+  };
 }
 
 /** Other work on the machine skews every number (both proxies compete with it for the same cores): say so up front. */
 function warnIfBusy(loadAverage: number): void {
   const cpus = os.cpus().length;
-  if (loadAverage > cpus / 2) log(`warning: the machine is busy before the bench starts (1-min load average ${loadAverage.toFixed(2)} on ${cpus} CPUs); expect noisy numbers`);
+  if (loadAverage > cpus / 2)
+    log(`warning: the machine is busy before the bench starts (1-min load average ${loadAverage.toFixed(2)} on ${cpus} CPUs); expect noisy numbers`);
 }
 
 async function main(tempDir: string): Promise<number> {
@@ -97,7 +106,10 @@ async function main(tempDir: string): Promise<number> {
   const targets: Targets = { raw, tokenpak };
   log(`mock upstream ${mock.url} (pid ${mock.pid}); raw pipe ${raw.url} (pid ${raw.pid}); tokenpak ${tokenpak.url} (pid ${tokenpak.pid})`);
 
-  const samplers: Record<ProxyName, RssSampler> = { raw: new RssSampler(raw.pid, settings.rssSampleIntervalMs), tokenpak: new RssSampler(tokenpak.pid, settings.rssSampleIntervalMs) };
+  const samplers: Record<ProxyName, RssSampler> = {
+    raw: new RssSampler(raw.pid, settings.rssSampleIntervalMs),
+    tokenpak: new RssSampler(tokenpak.pid, settings.rssSampleIntervalMs),
+  };
   const tokenpakIdleBytes = (await samplers.tokenpak.sampleOnce()) ?? 0;
 
   const problems = await preflight(targets);

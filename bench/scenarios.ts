@@ -39,9 +39,33 @@ export const OPENCLAW_TRANSPORT_HEADERS: Readonly<Record<string, string>> = {
 const KB = 1024;
 
 export const COMPARISON_SCENARIOS: readonly ComparisonScenario[] = [
-  { id: 'messages-2kb', label: 'Messages 2 KB', method: 'POST', path: '/v1/messages', headers: ANTHROPIC_SDK_HEADERS, body: messagesBody({ targetBytes: 2 * KB, stream: false }), expect: 'json-message' },
-  { id: 'messages-200kb', label: 'Messages 200 KB', method: 'POST', path: '/v1/messages', headers: ANTHROPIC_SDK_HEADERS, body: messagesBody({ targetBytes: 200 * KB, stream: false }), expect: 'json-message' },
-  { id: 'stream-2kb', label: 'Streaming (SSE, 2 KB body)', method: 'POST', path: '/v1/messages', headers: ANTHROPIC_SDK_HEADERS, body: messagesBody({ targetBytes: 2 * KB, stream: true }), expect: 'sse-stream' },
+  {
+    id: 'messages-2kb',
+    label: 'Messages 2 KB',
+    method: 'POST',
+    path: '/v1/messages',
+    headers: ANTHROPIC_SDK_HEADERS,
+    body: messagesBody({ targetBytes: 2 * KB, stream: false }),
+    expect: 'json-message',
+  },
+  {
+    id: 'messages-200kb',
+    label: 'Messages 200 KB',
+    method: 'POST',
+    path: '/v1/messages',
+    headers: ANTHROPIC_SDK_HEADERS,
+    body: messagesBody({ targetBytes: 200 * KB, stream: false }),
+    expect: 'json-message',
+  },
+  {
+    id: 'stream-2kb',
+    label: 'Streaming (SSE, 2 KB body)',
+    method: 'POST',
+    path: '/v1/messages',
+    headers: ANTHROPIC_SDK_HEADERS,
+    body: messagesBody({ targetBytes: 2 * KB, stream: true }),
+    expect: 'sse-stream',
+  },
 ];
 
 /** Body detection is a latency question (one request at a time), asked of TokenPak only. */

@@ -17,7 +17,10 @@ const RUNTIME_SESSION = /^Runtime:.*?\bsessionId=([A-Za-z0-9._:-]{1,128})/m;
 function texts(content: unknown): string[] {
   if (typeof content === 'string') return [content];
   if (!Array.isArray(content)) return [];
-  return content.filter(isObject).map((part) => part.text).filter((text): text is string => typeof text === 'string');
+  return content
+    .filter(isObject)
+    .map((part) => part.text)
+    .filter((text): text is string => typeof text === 'string');
 }
 
 function systemTexts(body: Json): string[] {

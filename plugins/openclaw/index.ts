@@ -23,7 +23,9 @@ const ATTEMPT_MARKER = '<!-- openclaw:attempt:';
 const INSPECTED_PATHS = new Set(['/v1/messages', '/v1/chat/completions', '/v1/responses']);
 
 function readSettings(raw: Readonly<Record<string, unknown>>): OpenClawSettings {
-  const prefixes = Array.isArray(raw.userAgentPrefixes) ? raw.userAgentPrefixes.filter((item): item is string => typeof item === 'string' && item.trim() !== '') : [];
+  const prefixes = Array.isArray(raw.userAgentPrefixes)
+    ? raw.userAgentPrefixes.filter((item): item is string => typeof item === 'string' && item.trim() !== '')
+    : [];
   return {
     defaultProvider: typeof raw.defaultProvider === 'string' && raw.defaultProvider.trim() ? raw.defaultProvider.trim() : 'tokenpak-claude-code',
     userAgentPrefixes: ['openclaw', ...prefixes.map((prefix) => prefix.trim().toLowerCase())],

@@ -41,7 +41,10 @@ async function healthySetUp() {
   chmodSync(claude, 0o755);
   const credentials = path.join(home, '.claude', '.credentials.json');
   const writeLogin = (expiresAt: number, refresh: boolean) =>
-    writeFileSync(credentials, JSON.stringify({ claudeAiOauth: { accessToken: ACCESS_TOKEN, ...(refresh ? { refreshToken: REFRESH_TOKEN } : {}), expiresAt, subscriptionType: 'max' } }));
+    writeFileSync(
+      credentials,
+      JSON.stringify({ claudeAiOauth: { accessToken: ACCESS_TOKEN, ...(refresh ? { refreshToken: REFRESH_TOKEN } : {}), expiresAt, subscriptionType: 'max' } }),
+    );
   writeLogin(Date.now() + 3_600_000, true);
   copyFileSync(path.join(FIXTURES, 'codex-auth-chatgpt.json'), path.join(home, '.codex', 'auth.json'));
   copyFileSync(path.join(FIXTURES, 'claude-settings.json'), path.join(home, '.claude', 'settings.json'));
@@ -148,7 +151,10 @@ describe('tokenpak doctor', () => {
       // The pid file `tokenpak start` keeps (JSON { pid, port, url, … }); extra fields are fine.
       writeFileSync(path.join(s.env.TOKENPAK_HOME!, 'tokenpak.pid'), JSON.stringify({ pid: server.child.pid, port: s.port, url: server.url, startedAt: 'x' }));
       const { json } = await s.doctorJson();
-      expect(check(json, 'port')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^TokenPak \d+\.\d+\.\d+ is running at http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)$/) });
+      expect(check(json, 'port')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/^TokenPak \d+\.\d+\.\d+ is running at http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)$/),
+      });
       expect(check(json, 'port').detail).toContain(`(pid ${server.child.pid})`);
     } finally {
       await server.stop();
@@ -201,7 +207,10 @@ describe('tokenpak doctor', () => {
       const { json } = await s.doctorJson('--online');
       const online = json.checks.filter((item) => item.id.startsWith('online:'));
       expect(online.map((item) => item.id)).toEqual([`online:${upstream.url}`]);
-      expect(online[0]).toMatchObject({ status: 'ok', detail: expect.stringMatching(/reachable \(HTTP 200, \d+ ms; tokenpak-anthropic, tokenpak-claude-code, tokenpak-openai, tokenpak-openai-codex\)/) });
+      expect(online[0]).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/reachable \(HTTP 200, \d+ ms; tokenpak-anthropic, tokenpak-claude-code, tokenpak-openai, tokenpak-openai-codex\)/),
+      });
       expect(upstream.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['HEAD /']);
       expect(upstream.requests[0]!.headers.authorization).toBeUndefined();
     } finally {

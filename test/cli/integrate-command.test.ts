@@ -88,7 +88,9 @@ describe('tokenpak integrate', () => {
 
     const result = t.cli('integrate', 'claude-code');
     expect(result.code).toBe(0);
-    expect(readFileSync(file, 'utf8')).toBe(original.replace('\t\t"DISABLE_TELEMETRY": "1"\n', `\t\t"DISABLE_TELEMETRY": "1",\n\t\t"ANTHROPIC_BASE_URL": "${PROXY}"\n`));
+    expect(readFileSync(file, 'utf8')).toBe(
+      original.replace('\t\t"DISABLE_TELEMETRY": "1"\n', `\t\t"DISABLE_TELEMETRY": "1",\n\t\t"ANTHROPIC_BASE_URL": "${PROXY}"\n`),
+    );
 
     expect(t.cli('integrate', 'claude-code', '--undo').code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(original);

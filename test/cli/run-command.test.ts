@@ -80,14 +80,18 @@ describe('tokenpak run', () => {
       } catch {
         // already gone
       }
-      await waitFor(() => !(() => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      })(), `pid ${pid} to exit`);
+      await waitFor(
+        () =>
+          !(() => {
+            try {
+              process.kill(pid, 0);
+              return true;
+            } catch {
+              return false;
+            }
+          })(),
+        `pid ${pid} to exit`,
+      );
     }
     temp.cleanup();
   });

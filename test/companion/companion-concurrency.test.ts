@@ -18,14 +18,8 @@ describe('companion scheduling', () => {
     try {
       fake.setControl({ sleepMs: 300 });
       const client = sdk(proxy, sessionHeaders('one-session'));
-      const answers = await Promise.all([
-        client.messages.create(body('first')),
-        client.messages.create(body('second')),
-      ]);
-      expect(answers.map((answer) => answer.content)).toEqual([
-        [{ type: 'text', text: 'Hello from mock' }],
-        [{ type: 'text', text: 'Hello from mock' }],
-      ]);
+      const answers = await Promise.all([client.messages.create(body('first')), client.messages.create(body('second'))]);
+      expect(answers.map((answer) => answer.content)).toEqual([[{ type: 'text', text: 'Hello from mock' }], [{ type: 'text', text: 'Hello from mock' }]]);
       const runs = fake.runs();
       expect(runs).toHaveLength(2);
       expect(runs[0]!.end).not.toBeNull();

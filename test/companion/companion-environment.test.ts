@@ -40,7 +40,16 @@ describe('the CLI child: environment and working directory', () => {
     });
     await sdk(proxy, { ...sessionHeaders('env-check'), 'X-Caller-Secret': 'caller-header-secret' }).messages.create(request);
     const [run] = fake.runs();
-    for (const name of ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_CUSTOM_HEADERS', 'OPENAI_BASE_URL', 'TOKENPAK_AUTH_TOKEN', 'HTTPS_PROXY', 'CLAUDECODE']) {
+    for (const name of [
+      'ANTHROPIC_BASE_URL',
+      'ANTHROPIC_API_KEY',
+      'ANTHROPIC_AUTH_TOKEN',
+      'ANTHROPIC_CUSTOM_HEADERS',
+      'OPENAI_BASE_URL',
+      'TOKENPAK_AUTH_TOKEN',
+      'HTTPS_PROXY',
+      'CLAUDECODE',
+    ]) {
       expect(run!.env).not.toHaveProperty(name);
     }
     expect(run!.env).toMatchObject({ KEEP_ME: 'kept', HTTP_PROXY: 'http://proxy.corp.example:3128', PATH: process.env.PATH });
@@ -99,7 +108,11 @@ describe('TOKENPAK_COMPANION_DISPATCH=0', () => {
   test('the dry run says which, and why', async () => {
     const explain = async (proxy: RunningProxy) =>
       (await (
-        await fetch(`${proxy.url}/tokenpak/route`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/v1/messages', headers: sessionHeaders('dry') }) })
+        await fetch(`${proxy.url}/tokenpak/route`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ path: '/v1/messages', headers: sessionHeaders('dry') }),
+        })
       ).json()) as { decision: { via: string }; reasons: string[] };
     const whenOn = await explain(on);
     expect(whenOn.decision.via).toBe('companion');

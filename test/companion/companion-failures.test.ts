@@ -7,7 +7,12 @@ import { isProcessAlive, livePidsMatching, waitFor } from './support/process-tab
 
 type ErrorBody = { type: string; error: { type: string; message: string } };
 
-const body = (text: string, extra: { stream?: boolean } = {}) => ({ model: MODEL, max_tokens: 16, messages: [{ role: 'user' as const, content: text }], ...extra });
+const body = (text: string, extra: { stream?: boolean } = {}) => ({
+  model: MODEL,
+  max_tokens: 16,
+  messages: [{ role: 'user' as const, content: text }],
+  ...extra,
+});
 
 /** Every pid of a run (the CLI and the grandchild it started) is gone from the process table. */
 function runGone(run: FakeRun): boolean {
@@ -185,7 +190,9 @@ describe('companion failures', () => {
     const text = raw.body.toString('utf8');
     expect(text).toContain('event: message_start');
     expect(text).toContain('event: content_block_delta');
-    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"the claude CLI exited with code 1: connection reset by peer"\}\}/);
+    expect(text).toMatch(
+      /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"the claude CLI exited with code 1: connection reset by peer"\}\}/,
+    );
     expect(text).not.toContain('event: message_stop');
 
     const stream = sdk(proxy, NO_SESSION_HEADERS).messages.stream(body('hi'));

@@ -50,9 +50,22 @@ describe('companion CLI invocation', () => {
   });
 
   test('streaming: --output-format stream-json --verbose --include-partial-messages', async () => {
-    await sdk(continueOn, NO_SESSION_HEADERS).messages.stream({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    await sdk(continueOn, NO_SESSION_HEADERS)
+      .messages.stream({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })
+      .finalMessage();
     const run = onlyRun();
-    expect(run.argv).toEqual(['--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--model', MODEL, '--continue', '--tools', '']);
+    expect(run.argv).toEqual([
+      '--print',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--include-partial-messages',
+      '--model',
+      MODEL,
+      '--continue',
+      '--tools',
+      '',
+    ]);
   });
 
   test('no model in the request: no --model', async () => {
@@ -152,9 +165,27 @@ describe('companion CLI invocation', () => {
     ['not JSON', '{"model": ', /not valid JSON/],
     ['no messages', { model: MODEL, max_tokens: 16 }, /messages must be a non-empty array/],
     ['empty messages', { model: MODEL, max_tokens: 16, messages: [] }, /messages must be a non-empty array/],
-    ['a trailing assistant turn (prefill)', { model: MODEL, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] }, /prefilled assistant turn/],
-    ['an unsupported block', { model: MODEL, messages: [{ role: 'user', content: [{ type: 'search_result', source: 'x', title: 't', content: [] }] }] }, /"search_result" cannot be passed/],
-    ['a model name that looks like an option', { model: '--dangerously-skip-permissions', messages: [{ role: 'user', content: 'a' }] }, /model must be a model name/],
+    [
+      'a trailing assistant turn (prefill)',
+      {
+        model: MODEL,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      },
+      /prefilled assistant turn/,
+    ],
+    [
+      'an unsupported block',
+      { model: MODEL, messages: [{ role: 'user', content: [{ type: 'search_result', source: 'x', title: 't', content: [] }] }] },
+      /"search_result" cannot be passed/,
+    ],
+    [
+      'a model name that looks like an option',
+      { model: '--dangerously-skip-permissions', messages: [{ role: 'user', content: 'a' }] },
+      /model must be a model name/,
+    ],
   ])('%s → 400 invalid_request_error, no CLI run', async (_name, body, message) => {
     const response = await postMessages(continueOn, body);
     expect(response.status).toBe(400);

@@ -80,7 +80,15 @@ describe('companion answers through @anthropic-ai/sdk', () => {
     const stream = await client.messages.create({ model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'events' }] });
     const types: string[] = [];
     for await (const event of stream) types.push(event.type);
-    expect(types).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(types).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
   });
 
   test("the CLI's own tool loop stays inside: one message, its text, no tool_use for the caller", async () => {
@@ -97,7 +105,11 @@ describe('companion answers through @anthropic-ai/sdk', () => {
 
   test('count_tokens is a local estimate: no CLI run', async () => {
     const client = sdk(proxy, sessionHeaders('sdk-count'));
-    const counted = await client.messages.countTokens({ model: MODEL, system: 'Be brief.', messages: [{ role: 'user', content: 'How many tokens is this sentence, roughly?' }] });
+    const counted = await client.messages.countTokens({
+      model: MODEL,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'How many tokens is this sentence, roughly?' }],
+    });
     expect(counted.input_tokens).toBeGreaterThan(5);
     expect(counted.input_tokens).toBeLessThan(60);
     expect(fake.runs()).toHaveLength(0);

@@ -186,7 +186,15 @@ describe('companion session store recovery', () => {
 
       // And it works as a store again: the next turn resumes.
       const session = fake.runs()[0]!.sessionId;
-      await client.messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hello' }, { role: 'assistant', content: first.content }, { role: 'user', content: 'again' }] });
+      await client.messages.create({
+        model: MODEL,
+        max_tokens: 16,
+        messages: [
+          { role: 'user', content: 'hello' },
+          { role: 'assistant', content: first.content },
+          { role: 'user', content: 'again' },
+        ],
+      });
       expect(argValue(fake.runs()[1]!.argv, '--resume')).toBe(session);
     } finally {
       await proxy.stop();

@@ -39,7 +39,15 @@ describe('stream-json → SSE', () => {
     expect(sent.find(([name]) => name === 'message_delta')![1]).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'end_turn', stop_sequence: null },
-      usage: { input_tokens: 12, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 }, server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 }, service_tier: 'standard' },
+      usage: {
+        input_tokens: 12,
+        output_tokens: 5,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 },
+        server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
+        service_tier: 'standard',
+      },
     });
     expect(translator.sessionId).toBe('857ac737-7d4f-4306-a9d8-33f483d61d5b');
     expect(translator.answer()).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Hello from mock' }] });
@@ -95,20 +103,31 @@ describe('CLI output parsing', () => {
 describe('argv', () => {
   test('flags per request kind; nothing but the model from the body', () => {
     const fresh = { mode: 'fresh' as const, resumeId: null };
-    expect(buildCliInvocation({ stream: false, streamJsonInput: false, model: 'm', session: fresh, tools: '' }).args).toEqual(['--print', '--output-format', 'json', '--model', 'm', '--tools', '']);
-    expect(buildCliInvocation({ stream: true, streamJsonInput: false, model: null, session: { mode: 'continue', resumeId: null }, tools: 'Read,Grep' }).args).toEqual([
-      '--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--continue', '--tools', 'Read,Grep',
+    expect(buildCliInvocation({ stream: false, streamJsonInput: false, model: 'm', session: fresh, tools: '' }).args).toEqual([
+      '--print',
+      '--output-format',
+      'json',
+      '--model',
+      'm',
+      '--tools',
+      '',
     ]);
-    expect(buildCliInvocation({ stream: false, streamJsonInput: true, model: null, session: { mode: 'resume', resumeId: 'abc' }, tools: 'default' }).args).toEqual([
-      '--print', '--output-format', 'stream-json', '--verbose', '--input-format', 'stream-json', '--resume', 'abc', '--tools', 'default',
-    ]);
+    expect(
+      buildCliInvocation({ stream: true, streamJsonInput: false, model: null, session: { mode: 'continue', resumeId: null }, tools: 'Read,Grep' }).args,
+    ).toEqual(['--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--continue', '--tools', 'Read,Grep']);
+    expect(
+      buildCliInvocation({ stream: false, streamJsonInput: true, model: null, session: { mode: 'resume', resumeId: 'abc' }, tools: 'default' }).args,
+    ).toEqual(['--print', '--output-format', 'stream-json', '--verbose', '--input-format', 'stream-json', '--resume', 'abc', '--tools', 'default']);
   });
 });
 
 describe('rendering', () => {
   test('whitespace never becomes a text block of its own (two images in a row)', () => {
     const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } };
-    const prompt = renderWholeConversation(null, request({ messages: [{ role: 'user', content: [image, image, { type: 'text', text: 'compare' }] }] }).messages);
+    const prompt = renderWholeConversation(
+      null,
+      request({ messages: [{ role: 'user', content: [image, image, { type: 'text', text: 'compare' }] }] }).messages,
+    );
     expect(prompt.parts.map((part) => part.type)).toEqual(['image', 'image', 'text']);
     expect(prompt.parts[2]).toEqual({ type: 'text', text: '\n\ncompare' });
   });
@@ -119,7 +138,13 @@ describe('rendering', () => {
       request({
         messages: [
           { role: 'user', content: 'q' },
-          { role: 'assistant', content: [{ type: 'thinking', thinking: 'SECRET-REASONING', signature: 's' }, { type: 'text', text: 'a' }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'SECRET-REASONING', signature: 's' },
+              { type: 'text', text: 'a' },
+            ],
+          },
           { role: 'user', content: 'q2' },
         ],
       }).messages,
@@ -148,9 +173,19 @@ describe('fingerprints and session plans', () => {
       const next = request({ system, messages });
       return planSession(next, { platformSession: true, continueEnabled: true, entry, hashes: prefixHashes(next.messages) });
     };
-    const extended = plan([{ role: 'user', content: 'one' }, { role: 'assistant', content: 'ans' }, { role: 'user', content: 'two' }]);
+    const extended = plan([
+      { role: 'user', content: 'one' },
+      { role: 'assistant', content: 'ans' },
+      { role: 'user', content: 'two' },
+    ]);
     expect(extended).toMatchObject({ mode: 'resume', resumeId: 'cli-1', prompt: { parts: [{ type: 'text', text: 'two' }] } });
-    expect(plan([{ role: 'user', content: 'one' }, { role: 'assistant', content: 'other' }, { role: 'user', content: 'two' }]).mode).toBe('fresh');
+    expect(
+      plan([
+        { role: 'user', content: 'one' },
+        { role: 'assistant', content: 'other' },
+        { role: 'user', content: 'two' },
+      ]).mode,
+    ).toBe('fresh');
     expect(plan([{ role: 'user', content: 'one' }]).mode).toBe('fresh');
     expect(systemHash('S')).not.toBe(systemHash(null));
   });
@@ -187,7 +222,9 @@ describe('run scheduler', () => {
     await expect(waiting).rejects.toBeInstanceOf(WaitAbortedError);
     expect(runs.queued).toBe(0);
     held.release();
-    const error = await scheduler(1, 0).acquire('x', AbortSignal.abort()).catch((reason: unknown) => reason);
+    const error = await scheduler(1, 0)
+      .acquire('x', AbortSignal.abort())
+      .catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(WaitAbortedError);
   });
 

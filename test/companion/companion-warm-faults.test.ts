@@ -21,7 +21,11 @@ async function ask(client: Anthropic, history: Turn[], text: string): Promise<Tu
 }
 
 /** A streaming POST read as raw SSE, with the time (ms after sending) each event and the status line arrived. */
-function rawStream(proxy: RunningProxy, sessionId: string, messages: Turn[]): Promise<{ status: number; headersAt: number; events: Array<{ name: string; at: number }> }> {
+function rawStream(
+  proxy: RunningProxy,
+  sessionId: string,
+  messages: Turn[],
+): Promise<{ status: number; headersAt: number; events: Array<{ name: string; at: number }> }> {
   const body = JSON.stringify({ model: MODEL, max_tokens: 64, stream: true, messages });
   const sentAt = Date.now();
   return new Promise((resolve, reject) => {
@@ -74,12 +78,12 @@ describe('warm sessions: limits and faults', () => {
     await ask(sdk(proxy, sessionHeaders('idle')), [], 'hello');
     const [run] = warmRuns(fake);
     expect(isProcessAlive(run!.pid)).toBe(true);
-    expect((await companionStatus(proxy) as unknown as { warm: { sessions: unknown[] } }).warm.sessions).toHaveLength(1);
+    expect(((await companionStatus(proxy)) as unknown as { warm: { sessions: unknown[] } }).warm.sessions).toHaveLength(1);
     await waitFor(() => !isProcessAlive(run!.pid), 10_000, 'the idle process to end');
     // Ended politely: stdin closed, the CLI exited by itself (exit recorded, code 0).
     await waitFor(() => warmRuns(fake)[0]!.end !== null, 5000, 'the exit to be recorded');
     expect(warmRuns(fake)[0]!.exitCode).toBe(0);
-    expect((await companionStatus(proxy) as unknown as { warm: { sessions: unknown[] } }).warm.sessions).toHaveLength(0);
+    expect(((await companionStatus(proxy)) as unknown as { warm: { sessions: unknown[] } }).warm.sessions).toHaveLength(0);
   });
 
   test('a full pool evicts the least recently used idle session', async () => {
@@ -121,7 +125,11 @@ describe('warm sessions: limits and faults', () => {
     const [run] = warmRuns(fake);
     expect(isProcessAlive(run!.grandchildPid!)).toBe(true);
     fake.setControl({ streamDelayMs: 400 });
-    const pending = postMessages(proxy, { model: MODEL, max_tokens: 64, messages: [...history, { role: 'user', content: 'turn two' }] }, sessionHeaders('killed-mid'));
+    const pending = postMessages(
+      proxy,
+      { model: MODEL, max_tokens: 64, messages: [...history, { role: 'user', content: 'turn two' }] },
+      sessionHeaders('killed-mid'),
+    );
     await waitFor(() => (warmRuns(fake)[0]?.lines.length ?? 0) === 2, 5000, 'turn two to reach the CLI');
     await new Promise((resolve) => setTimeout(resolve, 150));
     process.kill(run!.pid, 'SIGKILL');
@@ -145,7 +153,11 @@ describe('warm sessions: limits and faults', () => {
     const history = await ask(client, [], 'turn one');
     const [run] = warmRuns(fake);
     fake.setControl({ hang: true });
-    const response = await postMessages(proxy, { model: MODEL, max_tokens: 64, messages: [...history, { role: 'user', content: 'turn two' }] }, sessionHeaders('timeout'));
+    const response = await postMessages(
+      proxy,
+      { model: MODEL, max_tokens: 64, messages: [...history, { role: 'user', content: 'turn two' }] },
+      sessionHeaders('timeout'),
+    );
     expect(response.status).toBe(504);
     expect(jsonOf<{ error: { type: string } }>(response).error.type).toBe('timeout_error');
     await waitFor(() => !isProcessAlive(run!.pid), 5000, 'the CLI to be stopped');
@@ -153,10 +165,17 @@ describe('warm sessions: limits and faults', () => {
 
   test('the CLI missing: 502 api_error with the install hint, and the proxy keeps serving', async () => {
     const proxy = await start({ command: '/nonexistent/bin/claude' });
-    const response = await postMessages(proxy, { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }, sessionHeaders('missing'));
+    const response = await postMessages(
+      proxy,
+      { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] },
+      sessionHeaders('missing'),
+    );
     expect(response.status).toBe(502);
     expect(response.headers['x-tokenpak-error']).toBe('1');
-    expect(jsonOf<{ error: { type: string; message: string } }>(response).error).toMatchObject({ type: 'api_error', message: expect.stringContaining('npm install -g @anthropic-ai/claude-code') });
+    expect(jsonOf<{ error: { type: string; message: string } }>(response).error).toMatchObject({
+      type: 'api_error',
+      message: expect.stringContaining('npm install -g @anthropic-ai/claude-code'),
+    });
     const again = await postMessages(proxy, { model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, sessionHeaders('missing'));
     expect(again.status).toBe(502);
   });
@@ -168,7 +187,10 @@ describe('warm sessions: limits and faults', () => {
     const [run] = warmRuns(fake);
     fake.setControl({ streamDelayMs: 300, chunks: ['a', 'b', 'c', 'd', 'e', 'f'], text: 'abcdef' });
     const controller = new AbortController();
-    const stream = client.messages.stream({ model: MODEL, max_tokens: 64, messages: [...history, { role: 'user', content: 'turn two' }] }, { signal: controller.signal });
+    const stream = client.messages.stream(
+      { model: MODEL, max_tokens: 64, messages: [...history, { role: 'user', content: 'turn two' }] },
+      { signal: controller.signal },
+    );
     await new Promise<void>((resolve) => stream.on('text', () => resolve()));
     controller.abort();
     await stream.finalMessage().catch(() => undefined);
@@ -207,7 +229,18 @@ describe('warm sessions: limits and faults', () => {
     expect(spare.start).toBeLessThan(startedAt);
     expect(spare.lines.map((line) => line.line)).toEqual([expect.stringContaining('two')]);
     expect(argValue(spare.argv, '--model')).toBeUndefined();
-    const third = await postMessages(proxy, { max_tokens: 16, messages: [{ role: 'user', content: 'two' }, { role: 'assistant', content: 'Hello from mock' }, { role: 'user', content: 'three' }] }, sessionHeaders('spare-2'));
+    const third = await postMessages(
+      proxy,
+      {
+        max_tokens: 16,
+        messages: [
+          { role: 'user', content: 'two' },
+          { role: 'assistant', content: 'Hello from mock' },
+          { role: 'user', content: 'three' },
+        ],
+      },
+      sessionHeaders('spare-2'),
+    );
     expect(third.headers['x-tokenpak-companion']).toBe('warm');
   });
 
@@ -215,7 +248,11 @@ describe('warm sessions: limits and faults', () => {
     const proxy = await start({ pingIntervalMs: 100 });
     await ask(sdk(proxy, sessionHeaders('ping')), [], 'turn one');
     fake.setControl({ sleepMs: 900 });
-    const result = await rawStream(proxy, 'ping', [{ role: 'user', content: 'turn one' }, { role: 'assistant', content: 'Hello from mock' }, { role: 'user', content: 'slow turn' }]);
+    const result = await rawStream(proxy, 'ping', [
+      { role: 'user', content: 'turn one' },
+      { role: 'assistant', content: 'Hello from mock' },
+      { role: 'user', content: 'slow turn' },
+    ]);
     expect(result.status).toBe(200);
     const firstEvent = result.events.find((event) => event.name === 'message_start')!;
     expect(firstEvent.at).toBeGreaterThanOrEqual(800);
@@ -235,7 +272,16 @@ describe('warm sessions: limits and faults', () => {
     expect(argValue(warmRuns(fake)[0]!.argv, '--tools')).toBe('Read,Grep');
     expect(status.warm.max).toBe(4);
     expect(status.warm.sessions).toEqual([
-      { key: expect.stringMatching(/^[0-9a-f]{12}$/), pid: warmRuns(fake)[0]!.pid, model: MODEL, ageMs: expect.any(Number), turns: 2, idleMs: expect.any(Number), busy: false, rssKiB: expect.any(Number) },
+      {
+        key: expect.stringMatching(/^[0-9a-f]{12}$/),
+        pid: warmRuns(fake)[0]!.pid,
+        model: MODEL,
+        ageMs: expect.any(Number),
+        turns: 2,
+        idleMs: expect.any(Number),
+        busy: false,
+        rssKiB: expect.any(Number),
+      },
     ]);
     expect(JSON.stringify(status)).not.toContain('status-secret-session-id');
   });

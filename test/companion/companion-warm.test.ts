@@ -58,7 +58,15 @@ describe('warm companion sessions', () => {
     const runs = warmRuns();
     expect(runs).toHaveLength(1);
     const [run] = runs;
-    expect(run!.argv.slice(0, 7)).toEqual(['--print', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages']);
+    expect(run!.argv.slice(0, 7)).toEqual([
+      '--print',
+      '--input-format',
+      'stream-json',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--include-partial-messages',
+    ]);
     expect(argValue(run!.argv, '--model')).toBe(MODEL);
     expect(argValue(run!.argv, '--tools')).toBe('');
     expect(isProcessAlive(run!.pid)).toBe(true);
@@ -104,7 +112,11 @@ describe('warm companion sessions', () => {
       model: MODEL,
       max_tokens: 64,
       system: 'SYSTEM-TWO',
-      messages: [{ role: 'user', content: 'q1' }, { role: 'assistant', content: first.content }, { role: 'user', content: 'q2' }],
+      messages: [
+        { role: 'user', content: 'q1' },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: 'q2' },
+      ],
     });
     const runs = warmRuns();
     expect(runs).toHaveLength(2);

@@ -35,9 +35,13 @@ async function withServer(prefixBytes: number, limit: number, send: (url: string
   }
 }
 
-const post = (body: Buffer, headers: Record<string, string> = {}) => async (url: string) => {
-  await fetch(url, { method: 'POST', body, headers }).then((response) => response.arrayBuffer()).catch(() => undefined);
-};
+const post =
+  (body: Buffer, headers: Record<string, string> = {}) =>
+  async (url: string) => {
+    await fetch(url, { method: 'POST', body, headers })
+      .then((response) => response.arrayBuffer())
+      .catch(() => undefined);
+  };
 
 describe('readRequestBody (companion)', () => {
   const text = 'x'.repeat(100_000);

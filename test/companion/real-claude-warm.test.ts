@@ -34,7 +34,8 @@ function converse(command: string, cwd: string, turns: string[]): Promise<{ perT
     let buffered = '';
     let next = 0;
     const writeNext = (): void => {
-      if (next < turns.length) child.stdin.write(`${JSON.stringify({ type: 'user', message: { role: 'user', content: turns[next++] }, parent_tool_use_id: null, session_id: '' })}\n`);
+      if (next < turns.length)
+        child.stdin.write(`${JSON.stringify({ type: 'user', message: { role: 'user', content: turns[next++] }, parent_tool_use_id: null, session_id: '' })}\n`);
       else child.stdin.end();
     };
     child.stdout.on('data', (chunk: Buffer) => {

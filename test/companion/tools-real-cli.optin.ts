@@ -26,7 +26,13 @@ import { makeTempDir } from '../support/temp-dir';
 jest.setTimeout(120_000);
 
 const CLAUDE = process.env.TOKENPAK_REAL_CLAUDE ?? '';
-const TOOLS: CallerTool[] = [{ name: 'get_weather', description: 'Get the weather for a city.', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+const TOOLS: CallerTool[] = [
+  {
+    name: 'get_weather',
+    description: 'Get the weather for a city.',
+    inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+];
 
 function sse(res: ServerResponse, events: Array<Record<string, unknown>>): void {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -46,7 +52,19 @@ function model(request: RecordedRequest, res: ServerResponse): void {
   const last = body.messages[body.messages.length - 1]!.content;
   const result = Array.isArray(last) ? (last as Array<Record<string, any>>).find((block) => block.type === 'tool_result') : undefined;
   const usage = { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 };
-  const start = { type: 'message_start', message: { id: `msg_mock_${Date.now()}`, type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: null, stop_sequence: null, usage } };
+  const start = {
+    type: 'message_start',
+    message: {
+      id: `msg_mock_${Date.now()}`,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-5-5',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage,
+    },
+  };
   const tool = (body.tools ?? []).find((candidate) => candidate.name.endsWith('get_weather'));
   if (!result && tool) {
     sse(res, [
@@ -80,30 +98,42 @@ describe('caller tools through the real claude CLI', () => {
     expect(Object.keys(networkInterfaces()).filter((name) => name !== 'lo')).toEqual([]);
     const upstream = await startMockUpstream(model);
     const home = makeTempDir('tokenpak-real-claude-');
-    const child = spawn(CLAUDE, ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', ...ToolSession.cliArguments(TOOLS)], {
-      cwd: home.dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: home.dir,
-        ANTHROPIC_BASE_URL: upstream.url,
-        ANTHROPIC_API_KEY: 'sk-ant-api03-fake',
-        DISABLE_TELEMETRY: '1',
-        DISABLE_AUTOUPDATER: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        ...ToolSession.environment(60_000),
+    const child = spawn(
+      CLAUDE,
+      ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', ...ToolSession.cliArguments(TOOLS)],
+      {
+        cwd: home.dir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: home.dir,
+          ANTHROPIC_BASE_URL: upstream.url,
+          ANTHROPIC_API_KEY: 'sk-ant-api03-fake',
+          DISABLE_TELEMETRY: '1',
+          DISABLE_AUTOUPDATER: '1',
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+          ...ToolSession.environment(60_000),
+        },
+        stdio: 'pipe',
       },
-      stdio: 'pipe',
-    });
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const session = new ToolSession({ tools: TOOLS, toolResultTimeoutMs: 60_000, write: (line) => child.stdin.write(`${line}\n`), onAbandoned: () => child.kill() });
-    const splitter = new LineSplitter((line) => {
-      try {
-        session.takeStdout(JSON.parse(line), parseCliLine(line));
-      } catch {
-        // not JSON: ignored
-      }
-    }, 64 * 1024 * 1024);
+    const session = new ToolSession({
+      tools: TOOLS,
+      toolResultTimeoutMs: 60_000,
+      write: (line) => child.stdin.write(`${line}\n`),
+      onAbandoned: () => child.kill(),
+    });
+    const splitter = new LineSplitter(
+      (line) => {
+        try {
+          session.takeStdout(JSON.parse(line), parseCliLine(line));
+        } catch {
+          // not JSON: ignored
+        }
+      },
+      64 * 1024 * 1024,
+    );
     child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
     const segment = (begin: (sink: MessageAssembler, onDone: (done: SegmentDone) => void) => void) =>
       new Promise<Record<string, any>>((resolve) => {
@@ -113,7 +143,10 @@ describe('caller tools through the real claude CLI', () => {
     try {
       const t0 = performance.now();
       child.stdin.write(`${session.initializeLine()}\n`);
-      const ask = (text: string) => segment((sink, done) => session.startTurn(JSON.stringify({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null, session_id: '' }), sink, done));
+      const ask = (text: string) =>
+        segment((sink, done) =>
+          session.startTurn(JSON.stringify({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null, session_id: '' }), sink, done),
+        );
       const answer = (block: Record<string, unknown>) =>
         segment((sink, done) => {
           const continuation = session.continuation({ role: 'user', content: [block as any] });
@@ -129,7 +162,10 @@ describe('caller tools through the real claude CLI', () => {
       expect(final.stop_reason).toBe('end_turn');
       // The model saw the whole 60,000-character result (anthropic/maxResultSizeChars), not a file pointer.
       const text = String(final.content[0].text);
-      expect({ longestRun: Math.max(...(text.match(/x+/g) ?? ['']).map((run) => run.length)), truncated: text.includes('characters truncated') }).toEqual({ longestRun: 60_000, truncated: false });
+      expect({ longestRun: Math.max(...(text.match(/x+/g) ?? ['']).map((run) => run.length)), truncated: text.includes('characters truncated') }).toEqual({
+        longestRun: 60_000,
+        truncated: false,
+      });
 
       // Second turn on the same process: an is_error result reaches the model as is_error.
       const second = await ask('and in Tokyo?');
@@ -139,8 +175,12 @@ describe('caller tools through the real claude CLI', () => {
       const t4 = performance.now();
       expect(String(failed.content[0].text)).toMatch(/no weather today.*is_error=true/);
       process.stdout.write(`real CLI: warm turn to tool_use ${Math.round(t3 - t2)} ms; tool round trip ${Math.round(t4 - t3)} ms\n`);
-      const shown = JSON.parse(upstream.requests.filter((request) => request.method === 'POST')[0]!.body.toString('utf8')) as { tools: Array<{ name: string }> };
-      process.stdout.write(`real CLI: tool names shown to the model: ${JSON.stringify(shown.tools.map((tool) => tool.name))}; first response ${Math.round(t1 - t0)} ms; tool round trip ${Math.round(t2 - t1)} ms\n`);
+      const shown = JSON.parse(upstream.requests.filter((request) => request.method === 'POST')[0]!.body.toString('utf8')) as {
+        tools: Array<{ name: string }>;
+      };
+      process.stdout.write(
+        `real CLI: tool names shown to the model: ${JSON.stringify(shown.tools.map((tool) => tool.name))}; first response ${Math.round(t1 - t0)} ms; tool round trip ${Math.round(t2 - t1)} ms\n`,
+      );
       expect(shown.tools.map((tool) => tool.name)).toContain('get_weather');
     } catch (error) {
       process.stdout.write(`claude stderr: ${stderr}\n`);
@@ -159,12 +199,26 @@ describe('caller tools through the real claude CLI', () => {
     // The companion strips ANTHROPIC_BASE_URL / keys from the CLI's environment (its own login is
     // what it uses); a wrapper points the real CLI at the mock model instead.
     const wrapper = path.join(home.dir, 'claude');
-    writeFileSync(wrapper, `#!/bin/sh\nexport HOME='${home.dir}' ANTHROPIC_BASE_URL='${upstream.url}' ANTHROPIC_API_KEY=sk-ant-api03-fake DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nexec '${CLAUDE}' "$@"\n`);
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nexport HOME='${home.dir}' ANTHROPIC_BASE_URL='${upstream.url}' ANTHROPIC_API_KEY=sk-ant-api03-fake DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nexec '${CLAUDE}' "$@"\n`,
+    );
     chmodSync(wrapper, 0o755);
     const proxy = await startProxy({ state: { dir: path.join(home.dir, 'state') }, companion: { command: wrapper, warm: { spare: 0 } } });
     try {
       const client = sdk(proxy, sessionHeaders('real-cli-tools'));
-      const params = { model: MODEL, max_tokens: 256, tools: [{ name: 'get_weather', description: 'Get the weather for a city.', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }], messages: [{ role: 'user' as const, content: 'weather in Paris?' }] };
+      const params = {
+        model: MODEL,
+        max_tokens: 256,
+        tools: [
+          {
+            name: 'get_weather',
+            description: 'Get the weather for a city.',
+            input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] },
+          },
+        ],
+        messages: [{ role: 'user' as const, content: 'weather in Paris?' }],
+      };
       const t0 = performance.now();
       const first = await client.messages.create(params);
       const t1 = performance.now();
@@ -172,12 +226,21 @@ describe('caller tools through the real claude CLI', () => {
       const use = first.content.find((block) => block.type === 'tool_use');
       expect(use).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
       const final = await client.messages
-        .stream({ ...params, messages: [...params.messages, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: (use as { id: string }).id, content: 'Paris: 21C sunny' }] }] })
+        .stream({
+          ...params,
+          messages: [
+            ...params.messages,
+            { role: 'assistant', content: first.content },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: (use as { id: string }).id, content: 'Paris: 21C sunny' }] },
+          ],
+        })
         .finalMessage();
       const t2 = performance.now();
       expect(final.stop_reason).toBe('end_turn');
       expect(final.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('Paris: 21C sunny') });
-      process.stdout.write(`real CLI through the proxy: first answer (cold start) ${Math.round(t1 - t0)} ms; tool_result → final answer ${Math.round(t2 - t1)} ms\n`);
+      process.stdout.write(
+        `real CLI through the proxy: first answer (cold start) ${Math.round(t1 - t0)} ms; tool_result → final answer ${Math.round(t2 - t1)} ms\n`,
+      );
     } finally {
       await proxy.stop();
       await upstream.close();

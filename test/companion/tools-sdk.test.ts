@@ -12,7 +12,11 @@ import { waitForLedgerRows } from '../support/ledger-helpers';
 jest.setTimeout(60_000);
 
 const TOOLS: Anthropic.Tool[] = [
-  { name: 'get_weather', description: 'Get the weather for a city.', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  {
+    name: 'get_weather',
+    description: 'Get the weather for a city.',
+    input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
   { name: 'get_time', description: 'Get the time.', input_schema: { type: 'object', properties: { tz: { type: 'string' } } } },
 ];
 
@@ -42,11 +46,15 @@ const withResults = (params: Params, assistant: Anthropic.Message, results: Anth
 });
 const finalResults = (message: Anthropic.Message): Array<{ toolUseId: string; name: string; result: any }> =>
   JSON.parse((message.content[0] as Anthropic.TextBlock).text.replace(/^results:/, ''));
-const toolUses = (message: Anthropic.Message): Anthropic.ToolUseBlock[] => message.content.filter((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
+const toolUses = (message: Anthropic.Message): Anthropic.ToolUseBlock[] =>
+  message.content.filter((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
 
 describe('caller tools through the companion (SDK)', () => {
   it.each([false, true])('runs a three-step agent loop (tool, tool, text) on one warm process (stream=%s)', async (stream) => {
-    const client = await start([[{ say: 'Checking.', tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, { tools: [{ name: 'get_time', input: { tz: 'UTC' } }] }, {}], [{ text: 'the next question, answered warm' }]]);
+    const client = await start([
+      [{ say: 'Checking.', tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, { tools: [{ name: 'get_time', input: { tz: 'UTC' } }] }, {}],
+      [{ text: 'the next question, answered warm' }],
+    ]);
     const send = (params: Params): Promise<Anthropic.Message> => (stream ? client.messages.stream(params).finalMessage() : client.messages.create(params));
 
     const step1 = ask('weather and time in Paris?');
@@ -58,7 +66,12 @@ describe('caller tools through the companion (SDK)', () => {
     ]);
     expect(first.usage).toMatchObject({ input_tokens: 12, output_tokens: 20 });
     const status = (await companionStatus(proxy!)) as unknown as { toolSessions: Array<{ key: string; pending: Array<{ id: string; name: string }> }> };
-    expect(status.toolSessions).toEqual([expect.objectContaining({ key: expect.not.stringContaining('tools-'), pending: [expect.objectContaining({ id: toolUses(first)[0]!.id, name: 'get_weather' })] })]);
+    expect(status.toolSessions).toEqual([
+      expect.objectContaining({
+        key: expect.not.stringContaining('tools-'),
+        pending: [expect.objectContaining({ id: toolUses(first)[0]!.id, name: 'get_weather' })],
+      }),
+    ]);
 
     const step2 = withResults(step1, first, [{ type: 'tool_result', tool_use_id: toolUses(first)[0]!.id, content: 'Paris: 21C' }]);
     const second = await send(step2);
@@ -73,7 +86,10 @@ describe('caller tools through the companion (SDK)', () => {
       [toolUses(second)[0]!.id, { content: [{ type: 'text', text: '12:00' }] }],
     ]);
     // The turn ended in text; the conversation's next question goes to the same process, as its new user turn only.
-    const fourth = await send({ ...step3, messages: [...step3.messages, { role: 'assistant', content: third.content }, { role: 'user', content: 'and tomorrow?' }] });
+    const fourth = await send({
+      ...step3,
+      messages: [...step3.messages, { role: 'assistant', content: third.content }, { role: 'user', content: 'and tomorrow?' }],
+    });
     expect(fourth.content).toEqual([{ type: 'text', text: 'the next question, answered warm' }]);
     const runs = fake.runs();
     expect(runs).toHaveLength(1);
@@ -82,11 +98,23 @@ describe('caller tools through the companion (SDK)', () => {
     expect(JSON.stringify(runs[0]!.userLines![1])).not.toContain('weather and time in Paris?');
     expect(runs[0]!.toolsList!.map((tool) => tool.name)).toEqual(['get_weather', 'get_time']);
     expect(runs[0]!.argv).toEqual(expect.arrayContaining(['--tools', '', '--strict-mcp-config']));
-    expect(((await companionStatus(proxy!)) as unknown as { toolSessions: Array<{ pending: unknown[] }> }).toolSessions).toEqual([expect.objectContaining({ pending: [] })]);
+    expect(((await companionStatus(proxy!)) as unknown as { toolSessions: Array<{ pending: unknown[] }> }).toolSessions).toEqual([
+      expect.objectContaining({ pending: [] }),
+    ]);
   });
 
   it('collects two tool calls of one turn and answers them in the order the CLI asks', async () => {
-    const client = await start([[{ tools: [{ name: 'get_weather', input: { city: 'Paris' } }, { name: 'get_weather', input: { city: 'Tokyo' } }] }, {}]]);
+    const client = await start([
+      [
+        {
+          tools: [
+            { name: 'get_weather', input: { city: 'Paris' } },
+            { name: 'get_weather', input: { city: 'Tokyo' } },
+          ],
+        },
+        {},
+      ],
+    ]);
     const step1 = ask('two cities');
     const first = await client.messages.create(step1);
     const [paris, tokyo] = toolUses(first);
@@ -110,12 +138,26 @@ describe('caller tools through the companion (SDK)', () => {
     const step1 = ask('go');
     const first = await client.messages.create(step1);
     const step2 = withResults(step1, first, [
-      { type: 'tool_result', tool_use_id: toolUses(first)[0]!.id, is_error: true, content: [{ type: 'text', text: 'no such city' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+      {
+        type: 'tool_result',
+        tool_use_id: toolUses(first)[0]!.id,
+        is_error: true,
+        content: [
+          { type: 'text', text: 'no such city' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+        ],
+      },
     ]);
     const second = await client.messages.create(step2);
     const final = await client.messages.create(withResults(step2, second, [{ type: 'tool_result', tool_use_id: toolUses(second)[0]!.id, content: big }]));
     const [errored, large] = finalResults(final);
-    expect(errored!.result).toEqual({ content: [{ type: 'text', text: 'no such city' }, { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' }], isError: true });
+    expect(errored!.result).toEqual({
+      content: [
+        { type: 'text', text: 'no such city' },
+        { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' },
+      ],
+      isError: true,
+    });
     expect(large!.result.content[0].text).toBe(big);
   });
 
@@ -160,12 +202,16 @@ describe('caller tools through the companion (SDK)', () => {
   });
 
   it('records each step in the ledger with the usage of its model call', async () => {
-    fake.setControl({ mcp: { turns: [[{ tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, {}]], usage: { input_tokens: 321, output_tokens: 54 } } });
+    fake.setControl({
+      mcp: { turns: [[{ tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, {}]], usage: { input_tokens: 321, output_tokens: 54 } },
+    });
     proxy = await startCompanionProxy(fake, {}, { config: { ledger: { flushIntervalMs: 20 } } });
     const client = sdk(proxy, sessionHeaders('tools-ledger'));
     const step1 = ask('go');
     const { data: first, response: r1 } = await client.messages.create(step1).withResponse();
-    const { response: r2 } = await client.messages.stream(withResults(step1, first, [{ type: 'tool_result', tool_use_id: toolUses(first)[0]!.id, content: 'ok' }])).withResponse();
+    const { response: r2 } = await client.messages
+      .stream(withResults(step1, first, [{ type: 'tool_result', tool_use_id: toolUses(first)[0]!.id, content: 'ok' }]))
+      .withResponse();
     const ids = [r1.headers.get('x-tokenpak-request-id')!, r2.headers.get('x-tokenpak-request-id')!];
     const rows = await waitForLedgerRows(proxy.url, ids);
     for (const id of ids) {
@@ -186,4 +232,3 @@ describe('caller tools through the companion (SDK)', () => {
     expect(status.toolSessions[0]!.pending).toHaveLength(1);
   });
 });
-

@@ -15,7 +15,11 @@ import { isProcessAlive, waitFor } from './support/process-table';
 jest.setTimeout(30_000);
 
 const TOOLS: CallerTool[] = [
-  { name: 'get_weather', description: 'Get the weather for a city.', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  {
+    name: 'get_weather',
+    description: 'Get the weather for a city.',
+    inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
   { name: 'get.time', description: 'Get the time.', inputSchema: { type: 'object', properties: { tz: { type: 'string' } } } },
 ];
 
@@ -58,15 +62,18 @@ function start(turns: FakeMcpStep[][], toolResultTimeoutMs = 60_000, extra: { di
       child.kill('SIGTERM');
     },
   });
-  const splitter = new LineSplitter((line) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      return;
-    }
-    session.takeStdout(json, parseCliLine(line));
-  }, 64 * 1024 * 1024);
+  const splitter = new LineSplitter(
+    (line) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch {
+        return;
+      }
+      session.takeStdout(json, parseCliLine(line));
+    },
+    64 * 1024 * 1024,
+  );
   child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   child.stdin.on('error', () => undefined);
@@ -81,7 +88,10 @@ function start(turns: FakeMcpStep[][], toolResultTimeoutMs = 60_000, extra: { di
     session,
     child,
     abandoned: () => abandoned,
-    turn: (text) => segment((sink, onDone) => session.startTurn(JSON.stringify({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null, session_id: '' }), sink, onDone)),
+    turn: (text) =>
+      segment((sink, onDone) =>
+        session.startTurn(JSON.stringify({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null, session_id: '' }), sink, onDone),
+      ),
     results: (blocks) =>
       segment((sink, onDone) => {
         const continuation = session.continuation({ role: 'user', content: blocks as any });
@@ -100,22 +110,36 @@ function start(turns: FakeMcpStep[][], toolResultTimeoutMs = 60_000, extra: { di
   return harness;
 }
 
-const textResult = (id: string, text: string, extra: Record<string, unknown> = {}) => ({ type: 'tool_result', tool_use_id: id, is_error: false, content: [{ type: 'text', text }], ...extra });
-const finalResults = (message: Record<string, any>): Array<{ toolUseId: string; name: string; result: any }> => JSON.parse(String(message.content[0].text).replace(/^results:/, ''));
+const textResult = (id: string, text: string, extra: Record<string, unknown> = {}) => ({
+  type: 'tool_result',
+  tool_use_id: id,
+  is_error: false,
+  content: [{ type: 'text', text }],
+  ...extra,
+});
+const finalResults = (message: Record<string, any>): Array<{ toolUseId: string; name: string; result: any }> =>
+  JSON.parse(String(message.content[0].text).replace(/^results:/, ''));
 
 describe('caller tools over the in-band MCP transport', () => {
-  it('runs a three-step agent loop (tool, tool, text) on one process with the caller\'s names and ids', async () => {
-    const h = start([[{ tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, { say: 'And the time.', tools: [{ name: 'get_time', input: { tz: 'UTC' } }] }, {}]]);
+  it("runs a three-step agent loop (tool, tool, text) on one process with the caller's names and ids", async () => {
+    const h = start([
+      [{ tools: [{ name: 'get_weather', input: { city: 'Paris' } }] }, { say: 'And the time.', tools: [{ name: 'get_time', input: { tz: 'UTC' } }] }, {}],
+    ]);
     const first = await h.turn('weather and time?');
     expect(first.message.stop_reason).toBe('tool_use');
     expect(first.message.content).toEqual([{ type: 'tool_use', id: expect.stringMatching(/^toolu_fake_/), name: 'get_weather', input: { city: 'Paris' } }]);
     expect(first.message.usage).toMatchObject({ input_tokens: 12, output_tokens: 20 });
-    expect(h.session.pendingCalls()).toEqual([{ id: first.message.content[0].id, name: 'get_weather', waitingMs: expect.any(Number), called: expect.any(Boolean) }]);
+    expect(h.session.pendingCalls()).toEqual([
+      { id: first.message.content[0].id, name: 'get_weather', waitingMs: expect.any(Number), called: expect.any(Boolean) },
+    ]);
 
     const second = await h.results([textResult(first.message.content[0].id, 'Paris: 21C')]);
     expect(second.message.stop_reason).toBe('tool_use');
     // The sanitised MCP name (get_time) maps back to the caller's own name.
-    expect(second.message.content).toEqual([{ type: 'text', text: 'And the time.' }, { type: 'tool_use', id: expect.any(String), name: 'get.time', input: { tz: 'UTC' } }]);
+    expect(second.message.content).toEqual([
+      { type: 'text', text: 'And the time.' },
+      { type: 'tool_use', id: expect.any(String), name: 'get.time', input: { tz: 'UTC' } },
+    ]);
 
     const third = await h.results([textResult(second.message.content[1].id, '12:00')]);
     expect(third.done.kind).toBe('result');
@@ -135,14 +159,30 @@ describe('caller tools over the in-band MCP transport', () => {
   });
 
   it.each([false, true])('answers two tool calls of one turn in whatever order the CLI asks (parallel=%s)', async (parallel) => {
-    const h = start([[{ parallel, tools: [{ name: 'get_weather', input: { city: 'Paris' } }, { name: 'get_weather', input: { city: 'Tokyo' } }] }, {}]]);
+    const h = start([
+      [
+        {
+          parallel,
+          tools: [
+            { name: 'get_weather', input: { city: 'Paris' } },
+            { name: 'get_weather', input: { city: 'Tokyo' } },
+          ],
+        },
+        {},
+      ],
+    ]);
     const first = await h.turn('two cities');
     const [paris, tokyo] = first.message.content as Array<{ id: string; input: unknown }>;
     expect([paris!.input, tokyo!.input]).toEqual([{ city: 'Paris' }, { city: 'Tokyo' }]);
     // Results in the reverse order of the calls.
     const final = await h.results([textResult(tokyo!.id, 'Tokyo: 18C'), textResult(paris!.id, 'Paris: 21C')]);
     const byId = new Map(finalResults(final.message).map((entry) => [entry.toolUseId, entry.result.content[0].text]));
-    expect(byId).toEqual(new Map([[paris!.id, 'Paris: 21C'], [tokyo!.id, 'Tokyo: 18C']]));
+    expect(byId).toEqual(
+      new Map([
+        [paris!.id, 'Paris: 21C'],
+        [tokyo!.id, 'Tokyo: 18C'],
+      ]),
+    );
   });
 
   it('passes is_error, images and a 100 KB result through unchanged', async () => {
@@ -150,11 +190,25 @@ describe('caller tools over the in-band MCP transport', () => {
     const big = 'x'.repeat(100 * 1024);
     const first = await h.turn('go');
     const second = await h.results([
-      { type: 'tool_result', tool_use_id: first.message.content[0].id, is_error: true, content: [{ type: 'text', text: 'no such city' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+      {
+        type: 'tool_result',
+        tool_use_id: first.message.content[0].id,
+        is_error: true,
+        content: [
+          { type: 'text', text: 'no such city' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+        ],
+      },
     ]);
     const final = await h.results([textResult(second.message.content[0].id, big)]);
     const [errored, large] = finalResults(final.message);
-    expect(errored!.result).toEqual({ content: [{ type: 'text', text: 'no such city' }, { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' }], isError: true });
+    expect(errored!.result).toEqual({
+      content: [
+        { type: 'text', text: 'no such city' },
+        { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' },
+      ],
+      isError: true,
+    });
     expect(large!.result.content[0].text).toBe(big);
   });
 

@@ -38,13 +38,20 @@ describe('parseCallerTools', () => {
   const weather = { name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } };
 
   it('serves custom tools unchanged, lists server tools and unforceable choices as ignored', () => {
-    const parsed = parseCallerTools({ tools: [weather, { type: 'web_search_20250305', name: 'web_search' }], tool_choice: { type: 'any', disable_parallel_tool_use: true } });
+    const parsed = parseCallerTools({
+      tools: [weather, { type: 'web_search_20250305', name: 'web_search' }],
+      tool_choice: { type: 'any', disable_parallel_tool_use: true },
+    });
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.tools.tools).toEqual([{ name: 'get_weather', description: 'Weather', inputSchema: weather.input_schema }]);
     expect(parsed.tools.choice).toEqual({ type: 'any' });
     expect(parsed.tools.choiceInstruction).toMatch(/must answer this turn by calling one of the available tools/);
-    expect(parsed.tools.ignored).toEqual(['tools[1] (web_search_20250305)', expect.stringMatching(/^tool_choice\.any/), 'tool_choice.disable_parallel_tool_use']);
+    expect(parsed.tools.ignored).toEqual([
+      'tools[1] (web_search_20250305)',
+      expect.stringMatching(/^tool_choice\.any/),
+      'tool_choice.disable_parallel_tool_use',
+    ]);
     expect(mcpToolDefinition(parsed.tools.tools[0]!, 'get_weather')).toEqual({
       name: 'get_weather',
       description: 'Weather',
@@ -56,7 +63,10 @@ describe('parseCallerTools', () => {
   it('answers bad tools and choices with a message naming the field', () => {
     expect(parseCallerTools({ tools: [{ name: 'x' }] })).toEqual({ ok: false, message: 'tools[0].input_schema must be an object' });
     expect(parseCallerTools({ tools: [weather, weather] })).toEqual({ ok: false, message: 'tools[1].name "get_weather" is not unique' });
-    expect(parseCallerTools({ tools: [weather], tool_choice: { type: 'tool', name: 'nope' } })).toEqual({ ok: false, message: 'tool_choice.name "nope" is not one of the request\'s tools' });
+    expect(parseCallerTools({ tools: [weather], tool_choice: { type: 'tool', name: 'nope' } })).toEqual({
+      ok: false,
+      message: 'tool_choice.name "nope" is not one of the request\'s tools',
+    });
     expect(parseCallerTools({ tool_choice: { type: 'sometimes' } }).ok).toBe(false);
     const none = parseCallerTools({ tools: [weather], tool_choice: { type: 'none' } });
     expect(none.ok && none.tools.choice).toEqual({ type: 'none' });
@@ -137,14 +147,19 @@ describe('InBandMcpServer', () => {
     const captured = lines(`${version}-sdk-smoke.control.jsonl`) as Array<{ dir: 'stdin' | 'stdout'; record: Record<string, any> }>;
     const written: Array<Record<string, any>> = [];
     const calls: InBandToolCall[] = [];
-    const capturedList = captured.find((line) => line.dir === 'stdin' && line.record.response?.response?.mcp_response?.result?.tools)!.record.response.response.mcp_response.result.tools as any[];
+    const capturedList = captured.find((line) => line.dir === 'stdin' && line.record.response?.response?.mcp_response?.result?.tools)!.record.response.response
+      .mcp_response.result.tools as any[];
     const server = new InBandMcpServer({
       serverName: 'proxy',
       tools: capturedList.map((tool) => ({ ...tool, _meta: { 'anthropic/maxResultSizeChars': 500000 } })),
       write: (line) => written.push(JSON.parse(line)),
       onToolCall: (call) => calls.push(call),
     });
-    expect(JSON.parse(server.initializeLine())).toEqual({ type: 'control_request', request_id: 'tokenpak_init', request: { subtype: 'initialize', sdkMcpServers: ['proxy'] } });
+    expect(JSON.parse(server.initializeLine())).toEqual({
+      type: 'control_request',
+      request_id: 'tokenpak_init',
+      request: { subtype: 'initialize', sdkMcpServers: ['proxy'] },
+    });
     for (const line of captured.filter((entry) => entry.dir === 'stdout')) expect(server.handle(line.record)).toBe(true);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.toolUseId).toMatch(/^toolu_mock_01_/);
@@ -169,10 +184,22 @@ describe('InBandMcpServer', () => {
   it('refuses unknown methods and control requests without stopping', () => {
     const written: Array<Record<string, any>> = [];
     const server = new InBandMcpServer({ serverName: 'tokenpak', tools: [], write: (line) => written.push(JSON.parse(line)), onToolCall: () => undefined });
-    server.handle({ type: 'control_request', request_id: 'r1', request: { subtype: 'mcp_message', server_name: 'tokenpak', message: { jsonrpc: '2.0', id: 7, method: 'server/discover' } } });
+    server.handle({
+      type: 'control_request',
+      request_id: 'r1',
+      request: { subtype: 'mcp_message', server_name: 'tokenpak', message: { jsonrpc: '2.0', id: 7, method: 'server/discover' } },
+    });
     server.handle({ type: 'control_request', request_id: 'r2', request: { subtype: 'can_use_tool', tool_name: 'Bash' } });
-    server.handle({ type: 'control_request', request_id: 'r3', request: { subtype: 'mcp_message', server_name: 'tokenpak', message: { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'x' } } } });
-    expect(written[0]!.response.response.mcp_response).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32601, message: 'Method not found: server/discover' } });
+    server.handle({
+      type: 'control_request',
+      request_id: 'r3',
+      request: { subtype: 'mcp_message', server_name: 'tokenpak', message: { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'x' } } },
+    });
+    expect(written[0]!.response.response.mcp_response).toEqual({
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: -32601, message: 'Method not found: server/discover' },
+    });
     expect(written[1]!.response).toEqual({ subtype: 'error', request_id: 'r2', error: 'TokenPak does not handle control request "can_use_tool"' });
     expect(written[2]!.response.response.mcp_response.result.isError).toBe(true);
   });
@@ -219,7 +246,13 @@ describe('ToolTurnStream', () => {
       delta: { stop_reason: 'tool_use', stop_sequence: null },
       usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 20, service_tier: 'standard' },
     });
-    expect(first!.answer).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: expect.any(String), name: 'get_weather', input: { city: 'Paris' } }] });
+    expect(first!.answer).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_use', id: expect.any(String), name: 'get_weather', input: { city: 'Paris' } },
+      ],
+    });
     expect(second!.end.kind).toBe('result');
     expect(second!.events[0]![0]).toBe('message_start');
     expect(second!.events.find(([name]) => name === 'message_delta')![1].delta.stop_reason).toBe('end_turn');
@@ -243,7 +276,7 @@ describe('ToolTurnStream', () => {
     });
   });
 
-  it('keeps the CLI\'s own tool_use blocks hidden (not the caller\'s tools)', () => {
+  it("keeps the CLI's own tool_use blocks hidden (not the caller's tools)", () => {
     const [first] = replay('197-sdk-smoke.stdout.jsonl', 'elsewhere');
     // Under another server name the tool is not the caller's: the turn runs through to its result.
     expect(first!.end.kind).toBe('result');

@@ -58,7 +58,14 @@ describe('loadConfig', () => {
   test('env overrides beat the file', async () => {
     write('tokenpak.config.json', JSON.stringify({ server: { port: 9001, host: '127.0.0.1' } }));
     const resolved = await load({
-      env: { TOKENPAK_PORT: '9100', TOKENPAK_HOST: 'localhost', TOKENPAK_DUMP_HEADERS: '1', TOKENPAK_COMPANION_DISPATCH: '0', TOKENPAK_OAUTH_NO_CONTINUE: '1', TOKENPAK_HOME: '~/tp' },
+      env: {
+        TOKENPAK_PORT: '9100',
+        TOKENPAK_HOST: 'localhost',
+        TOKENPAK_DUMP_HEADERS: '1',
+        TOKENPAK_COMPANION_DISPATCH: '0',
+        TOKENPAK_OAUTH_NO_CONTINUE: '1',
+        TOKENPAK_HOME: '~/tp',
+      },
     });
     expect(resolved.config.server).toMatchObject({ port: 9100, host: 'localhost' });
     expect(resolved.config.log.dumpHeaders).toBe(true);

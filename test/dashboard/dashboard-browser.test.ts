@@ -32,12 +32,25 @@ describe('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     upstream = await startMockUpstream();
-    proxy = await startProxy({ providers: upstreamsAt(upstream.url), companion: { dispatch: false }, ledger: { flushIntervalMs: 50 }, pricing: { 'claude-mock-1': { input: 3, output: 15 } } });
+    proxy = await startProxy({
+      providers: upstreamsAt(upstream.url),
+      companion: { dispatch: false },
+      ledger: { flushIntervalMs: 50 },
+      pricing: { 'claude-mock-1': { input: 3, output: 15 } },
+    });
     profile = makeTempDir('tokenpak-chromium-');
     context = await chromium.launchPersistentContext(profile.dir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
       viewport: { width: 1400, height: 1000 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -55,7 +68,11 @@ describe('dashboard in Chromium', () => {
   });
 
   async function send(headers: Record<string, string> = {}): Promise<string> {
-    const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { ...HEADERS, ...headers }, body: JSON.stringify({ model: 'claude-mock-1', max_tokens: 8, messages: [] }) });
+    const response = await rawRequest(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { ...HEADERS, ...headers },
+      body: JSON.stringify({ model: 'claude-mock-1', max_tokens: 8, messages: [] }),
+    });
     return String(response.headers['x-tokenpak-request-id']);
   }
 

@@ -69,7 +69,12 @@ describe('dashboard layout in Chromium', () => {
 
   beforeAll(async () => {
     upstream = await startMockUpstream();
-    proxy = await startProxy({ providers: upstreamsAt(upstream.url), companion: { dispatch: false }, ledger: { flushIntervalMs: 50 }, pricing: { 'claude-mock-1': { input: 3, output: 15 } } });
+    proxy = await startProxy({
+      providers: upstreamsAt(upstream.url),
+      companion: { dispatch: false },
+      ledger: { flushIntervalMs: 50 },
+      pricing: { 'claude-mock-1': { input: 3, output: 15 } },
+    });
     for (let index = 0; index < ROWS; index++) {
       const headers: Record<string, string> = { ...HEADERS, ...(index % 3 === 0 ? { 'X-OpenClaw-Session': `layout-session-${index}` } : {}) };
       const response = await rawRequest(`${proxy.url}/v1/messages`, {
@@ -83,7 +88,15 @@ describe('dashboard layout in Chromium', () => {
     context = await chromium.launchPersistentContext(profile.dir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
       viewport: { width: WIDTHS[0]!, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());

@@ -20,7 +20,8 @@ const probes = captures.filter(isStartupProbe);
  * except with an API key (`Bearer sk-…`), which is OpenAI API traffic with its path kept (§2.2).
  */
 function expectedUpstreamUrl(capture: CapturedRequest): string {
-  if (capture.client === 'codex' && !/^Bearer sk-/.test(capture.headers.authorization ?? '')) return capture.url.replace(/^\/v1\/responses(?=[/?]|$)/, '/backend-api/codex/responses');
+  if (capture.client === 'codex' && !/^Bearer sk-/.test(capture.headers.authorization ?? ''))
+    return capture.url.replace(/^\/v1\/responses(?=[/?]|$)/, '/backend-api/codex/responses');
   return capture.url;
 }
 
@@ -57,12 +58,15 @@ describe('captured client traffic replayed through the proxy', () => {
     expect(probes.length).toBeGreaterThan(0);
   });
 
-  test.each(probes.map((capture) => [label(capture), capture] as const))('%s: the start-up probe is answered 200 by TokenPak itself', async (_name, capture) => {
-    const response = await rawRequest(`${proxy.url}${capture.url}`, { method: capture.method, headers: replayHeaders(capture, undefined, host) });
-    expect(response.status).toBe(200);
-    expect(response.headers['x-tokenpak-request-id']).toMatch(/\S/);
-    expect(upstream.requests).toHaveLength(0);
-  });
+  test.each(probes.map((capture) => [label(capture), capture] as const))(
+    '%s: the start-up probe is answered 200 by TokenPak itself',
+    async (_name, capture) => {
+      const response = await rawRequest(`${proxy.url}${capture.url}`, { method: capture.method, headers: replayHeaders(capture, undefined, host) });
+      expect(response.status).toBe(200);
+      expect(response.headers['x-tokenpak-request-id']).toMatch(/\S/);
+      expect(upstream.requests).toHaveLength(0);
+    },
+  );
 
   test.each(forwarded.map((capture) => [label(capture), capture] as const))('%s: same body bytes and end-to-end headers upstream', async (_name, capture) => {
     const body = captureBody(capture);

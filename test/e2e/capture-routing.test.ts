@@ -67,7 +67,11 @@ describe('captured client requests through the proxy', () => {
       startProxy({ companion: { dispatch: false }, providers }),
       startProxy({ companion: { dispatch: false }, providers, routing: { maxInspectBytes: SMALL_LIMIT } }),
       startProxy({ companion: { dispatch: false }, providers, plugins: { settings: { openclaw: { detectFromBody: false } } } }),
-      startProxy({ companion: { dispatch: false }, providers, plugins: { settings: { openclaw: { userAgentPrefixes: ['hermes'], defaultProvider: 'tokenpak-anthropic' } } } }),
+      startProxy({
+        companion: { dispatch: false },
+        providers,
+        plugins: { settings: { openclaw: { userAgentPrefixes: ['hermes'], defaultProvider: 'tokenpak-anthropic' } } },
+      }),
     ]);
   });
   afterAll(async () => {
@@ -87,15 +91,18 @@ describe('captured client requests through the proxy', () => {
   }
 
   describe('OpenClaw', () => {
-    test.each(OPENCLAW.map((capture) => [capture.tag, capture] as const))('%s → platform=openclaw, session from the body, body byte-identical', async (_tag, capture) => {
-      const sent = await replay(proxy, capture);
-      expect(sent.response.status).toBe(200);
-      expect(sent.response.headers['x-tokenpak-route']).toBe(openclawRoute(capture.tag));
-      expectForwardedUnchanged(sent);
-      expect(upstream.requests[0]!.url).toBe(capture.url);
-      // Static headers from OpenClaw's provider entry go upstream untouched.
-      if (capture.headers['x-static-test']) expect(rawHeader(upstream.requests[0]!.rawHeaders, 'x-static-test')).toBe(capture.headers['x-static-test']);
-    });
+    test.each(OPENCLAW.map((capture) => [capture.tag, capture] as const))(
+      '%s → platform=openclaw, session from the body, body byte-identical',
+      async (_tag, capture) => {
+        const sent = await replay(proxy, capture);
+        expect(sent.response.status).toBe(200);
+        expect(sent.response.headers['x-tokenpak-route']).toBe(openclawRoute(capture.tag));
+        expectForwardedUnchanged(sent);
+        expect(upstream.requests[0]!.url).toBe(capture.url);
+        // Static headers from OpenClaw's provider entry go upstream untouched.
+        if (capture.headers['x-static-test']) expect(rawHeader(upstream.requests[0]!.rawHeaders, 'x-static-test')).toBe(capture.headers['x-static-test']);
+      },
+    );
 
     test('the same body without the fingerprint headers is not inspected: platform=none, body byte-identical', async () => {
       const sent = await replay(proxy, OPENCLAW_ANTHROPIC, { headers: (flat) => withoutHeaders(flat, 'sec-fetch-mode', 'accept-language') });
@@ -112,7 +119,9 @@ describe('captured client requests through the proxy', () => {
     });
 
     test('… also when it arrives chunked, with no Content-Length to tell its size up front', async () => {
-      const sent = await replay(smallLimit, OPENCLAW_ANTHROPIC, { headers: (flat) => [...withoutHeaders(flat, 'content-length'), 'transfer-encoding', 'chunked'] });
+      const sent = await replay(smallLimit, OPENCLAW_ANTHROPIC, {
+        headers: (flat) => [...withoutHeaders(flat, 'content-length'), 'transfer-encoding', 'chunked'],
+      });
       expect(sent.response.status).toBe(200);
       expect(sent.response.headers['x-tokenpak-route']).toBe(NOT_DETECTED_ANTHROPIC);
       expectForwardedUnchanged(sent);
@@ -130,7 +139,16 @@ describe('captured client requests through the proxy', () => {
       const body = Buffer.from(JSON.stringify(small));
       expect(body.length).toBeLessThan(SMALL_LIMIT);
       const sent = await replay(smallLimit, OPENCLAW_ANTHROPIC, { body });
-      expect(sent.response.headers['x-tokenpak-route']).toBe(route({ platform: 'openclaw', session: 'small-body-session-1', provider: 'tokenpak-claude-code', source: 'signal:openclaw', cls: 'claude-code-cli', backend: 'oauth' }));
+      expect(sent.response.headers['x-tokenpak-route']).toBe(
+        route({
+          platform: 'openclaw',
+          session: 'small-body-session-1',
+          provider: 'tokenpak-claude-code',
+          source: 'signal:openclaw',
+          cls: 'claude-code-cli',
+          backend: 'oauth',
+        }),
+      );
       expectForwardedUnchanged(sent);
     });
 
@@ -160,7 +178,11 @@ describe('captured client requests through the proxy', () => {
       const response = await rawRequest(`${proxy.url}/tokenpak/route`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ path: OPENCLAW_ANTHROPIC.url, headers: { ...OPENCLAW_ANTHROPIC.headers, 'content-encoding': 'gzip' }, body: OPENCLAW_ANTHROPIC.bodyJson }),
+        body: JSON.stringify({
+          path: OPENCLAW_ANTHROPIC.url,
+          headers: { ...OPENCLAW_ANTHROPIC.headers, 'content-encoding': 'gzip' },
+          body: OPENCLAW_ANTHROPIC.bodyJson,
+        }),
       });
       const dry = JSON.parse(response.body.toString('utf8')) as { routeHeader: string; reasons: string[] };
       expect(dry.routeHeader).toBe(sent.response.headers['x-tokenpak-route']);
@@ -188,7 +210,9 @@ describe('captured client requests through the proxy', () => {
         headers: { 'User-Agent': 'Hermes/1.0', 'x-api-key': 'sk-ant-api03-TUNEDkey-000001', 'content-type': 'application/json' },
         body: '{"model":"m","max_tokens":1,"messages":[]}',
       });
-      expect(byAgent.headers['x-tokenpak-route']).toBe(route({ platform: 'openclaw', provider: 'tokenpak-anthropic', source: 'signal:openclaw', cls: 'anthropic-sdk', backend: 'api' }));
+      expect(byAgent.headers['x-tokenpak-route']).toBe(
+        route({ platform: 'openclaw', provider: 'tokenpak-anthropic', source: 'signal:openclaw', cls: 'anthropic-sdk', backend: 'api' }),
+      );
 
       upstream.requests.splice(0);
       const sent = await replay(tuned, OPENCLAW_ANTHROPIC);
@@ -202,32 +226,45 @@ describe('captured client requests through the proxy', () => {
       expect(CLAUDE_CODE.length).toBeGreaterThanOrEqual(10);
     });
 
-    test.each(CLAUDE_CODE.map((capture, index) => [`${capture.tag} #${index}`, capture] as const))('%s lands in the Claude-Code family as platform claude-code, body byte-identical', async (_name, capture) => {
-      const sent = await replay(proxy, capture);
-      expect(sent.response.status).toBe(200);
-      expect(String(sent.response.headers['x-tokenpak-route'])).toMatch(/; class=claude-code-[a-z]+; /);
-      // The claude-code signal names platform and session only: provider, class and backend are unchanged (§2.2).
-      const session = capture.headers['x-claude-code-session-id'];
-      expect(session).toBeTruthy();
-      expect(sent.response.headers['x-tokenpak-route']).toBe(route({ platform: 'claude-code', session, cls: 'claude-code-cli', backend: 'oauth' }));
-      expectForwardedUnchanged(sent);
-      expect(upstream.requests[0]!.url).toBe(capture.url);
-    });
+    test.each(CLAUDE_CODE.map((capture, index) => [`${capture.tag} #${index}`, capture] as const))(
+      '%s lands in the Claude-Code family as platform claude-code, body byte-identical',
+      async (_name, capture) => {
+        const sent = await replay(proxy, capture);
+        expect(sent.response.status).toBe(200);
+        expect(String(sent.response.headers['x-tokenpak-route'])).toMatch(/; class=claude-code-[a-z]+; /);
+        // The claude-code signal names platform and session only: provider, class and backend are unchanged (§2.2).
+        const session = capture.headers['x-claude-code-session-id'];
+        expect(session).toBeTruthy();
+        expect(sent.response.headers['x-tokenpak-route']).toBe(route({ platform: 'claude-code', session, cls: 'claude-code-cli', backend: 'oauth' }));
+        expectForwardedUnchanged(sent);
+        expect(upstream.requests[0]!.url).toBe(capture.url);
+      },
+    );
   });
 
   describe('Codex', () => {
-    test.each(CODEX.map((capture, index) => [`${capture.tag} #${index} ${capture.method} ${capture.url}`, capture] as const))('%s → platform=codex, body byte-identical', async (_name, capture) => {
-      const sent = await replay(proxy, capture);
-      const path = capture.url.split('?')[0]!;
-      const session = capture.headers['session-id'];
-      expect(sent.response.status).toBe(200);
-      // By credential (§2.2): an API key (`sk-…`) → the OpenAI API; a ChatGPT login or none → the Codex upstream.
-      const apiKey = /^Bearer sk-/.test(capture.headers.authorization ?? '');
-      expect(sent.response.headers['x-tokenpak-route']).toBe(
-        route({ platform: 'codex', session, provider: apiKey ? 'tokenpak-openai' : 'tokenpak-openai-codex', source: 'signal:codex', cls: path === '/v1/responses' ? 'openai-sdk' : 'generic', backend: apiKey ? 'api' : 'codex' }),
-      );
-      expectForwardedUnchanged(sent);
-    });
+    test.each(CODEX.map((capture, index) => [`${capture.tag} #${index} ${capture.method} ${capture.url}`, capture] as const))(
+      '%s → platform=codex, body byte-identical',
+      async (_name, capture) => {
+        const sent = await replay(proxy, capture);
+        const path = capture.url.split('?')[0]!;
+        const session = capture.headers['session-id'];
+        expect(sent.response.status).toBe(200);
+        // By credential (§2.2): an API key (`sk-…`) → the OpenAI API; a ChatGPT login or none → the Codex upstream.
+        const apiKey = /^Bearer sk-/.test(capture.headers.authorization ?? '');
+        expect(sent.response.headers['x-tokenpak-route']).toBe(
+          route({
+            platform: 'codex',
+            session,
+            provider: apiKey ? 'tokenpak-openai' : 'tokenpak-openai-codex',
+            source: 'signal:codex',
+            cls: path === '/v1/responses' ? 'openai-sdk' : 'generic',
+            backend: apiKey ? 'api' : 'codex',
+          }),
+        );
+        expectForwardedUnchanged(sent);
+      },
+    );
 
     test('the forward goes where the Codex issue says: with an API key the path is kept (OpenAI API); otherwise /v1/responses and /backend-api/codex/responses → {upstream}/responses; other /backend-api/* keep their path on the upstream origin', async () => {
       const sentTo: Array<{ from: string; to: string }> = [];
@@ -237,11 +274,24 @@ describe('captured client requests through the proxy', () => {
         sentTo.push({ from: capture.url, to: upstream.requests[0]!.url });
       }
       const apiKey = (capture: (typeof CODEX)[number]): boolean => /^Bearer sk-/.test(capture.headers.authorization ?? '');
-      expect(sentTo).toEqual(CODEX.map((capture) => ({ from: capture.url, to: apiKey(capture) ? capture.url : capture.url.startsWith('/v1/responses') ? capture.url.replace('/v1/responses', '/responses') : capture.url.startsWith('/backend-api/codex/responses') ? capture.url.replace('/backend-api/codex/responses', '/responses') : capture.url })));
+      expect(sentTo).toEqual(
+        CODEX.map((capture) => ({
+          from: capture.url,
+          to: apiKey(capture)
+            ? capture.url
+            : capture.url.startsWith('/v1/responses')
+              ? capture.url.replace('/v1/responses', '/responses')
+              : capture.url.startsWith('/backend-api/codex/responses')
+                ? capture.url.replace('/backend-api/codex/responses', '/responses')
+                : capture.url,
+        })),
+      );
     });
 
     test('the model calls carry a session', () => {
-      expect(CODEX.filter((capture) => capture.method === 'POST' && capture.url.endsWith('/responses')).every((capture) => !!capture.headers['session-id'])).toBe(true);
+      expect(
+        CODEX.filter((capture) => capture.method === 'POST' && capture.url.endsWith('/responses')).every((capture) => !!capture.headers['session-id']),
+      ).toBe(true);
     });
   });
 });

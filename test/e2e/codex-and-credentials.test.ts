@@ -42,7 +42,11 @@ describe('Codex plugin and credential sources', () => {
       'replays %s onto the upstream its credential belongs to, with the caller credentials',
       async (_name, capture) => {
         const body = captureBody(capture);
-        const response = await rawRequest(`${proxy.url}${capture.url}`, { method: capture.method, headers: replayHeaders(capture, body, new URL(proxy.url).host), body });
+        const response = await rawRequest(`${proxy.url}${capture.url}`, {
+          method: capture.method,
+          headers: replayHeaders(capture, body, new URL(proxy.url).host),
+          body,
+        });
         expect(response.status).toBe(200);
         const route = parseRouteHeader(String(response.headers['x-tokenpak-route']));
         // By credential (§2.2): Codex with an API key (`sk-…`) is OpenAI API traffic, path kept.
@@ -51,8 +55,7 @@ describe('Codex plugin and credential sources', () => {
         else expect(route).toMatchObject({ platform: 'codex', provider: 'tokenpak-openai-codex', backend: 'codex', via: 'http' });
         const received = upstream.requests.at(-1)!;
         const [path, query = ''] = capture.url.split('?');
-        const expectedPath =
-          !apiKey && (path === '/v1/responses' || path === '/backend-api/codex/responses') ? '/backend-api/codex/responses' : path!;
+        const expectedPath = !apiKey && (path === '/v1/responses' || path === '/backend-api/codex/responses') ? '/backend-api/codex/responses' : path!;
         expect(received.url).toBe(query ? `${expectedPath}?${query}` : expectedPath);
         if (body) expect(received.bodySha256).toBe(sha256(body));
         expect(rawHeader(received.rawHeaders, 'authorization')).toBe(capture.headers.authorization);
@@ -118,7 +121,12 @@ describe('Codex plugin and credential sources', () => {
         expect(frames.map((frame) => (JSON.parse(frame) as { type: string }).type)).toEqual(['response.created', 'response.completed']);
         expect(JSON.parse(frames[0]!)).toMatchObject({ echo: 'response.create' });
         expect(seen.url).toBe('/backend-api/codex/responses');
-        expect(seen.headers).toMatchObject({ authorization: 'Bearer eyJcaller.chatgpt.token', 'chatgpt-account-id': 'acct-ws', originator: 'codex_tui', 'openai-beta': 'responses_websockets=2026-02-04' });
+        expect(seen.headers).toMatchObject({
+          authorization: 'Bearer eyJcaller.chatgpt.token',
+          'chatgpt-account-id': 'acct-ws',
+          originator: 'codex_tui',
+          'openai-beta': 'responses_websockets=2026-02-04',
+        });
         expect(Object.keys(seen.headers ?? {}).filter((name) => name.startsWith('x-tokenpak-'))).toEqual([]);
         client.close();
       } finally {
@@ -198,7 +206,12 @@ describe('Codex plugin and credential sources', () => {
       const headers = [...replayHeaders(capture, body, new URL(proxy.url).host), 'anthropic-beta', 'fine-grained-tool-streaming-2025-05-14'];
       const response = await rawRequest(`${proxy.url}${capture.url}`, { method: 'POST', headers, body });
       expect(response.status).toBe(200);
-      expect(parseRouteHeader(String(response.headers['x-tokenpak-route']))).toMatchObject({ platform: 'openclaw', provider: 'tokenpak-claude-code', backend: 'oauth', via: 'http' });
+      expect(parseRouteHeader(String(response.headers['x-tokenpak-route']))).toMatchObject({
+        platform: 'openclaw',
+        provider: 'tokenpak-claude-code',
+        backend: 'oauth',
+        via: 'http',
+      });
       const received = upstream.requests[0]!;
       expect(rawHeader(received.rawHeaders, 'authorization')).toBe(`Bearer ${CLAUDE_FILE_TOKEN}`);
       expect(rawHeader(received.rawHeaders, 'anthropic-beta')).toBe('fine-grained-tool-streaming-2025-05-14,oauth-2025-04-20');

@@ -73,7 +73,13 @@ describe('Codex routed by credential', () => {
     async (_name, capture) => {
       const { response, body, route } = await replay(capture);
       expect(response.status).toBe(200);
-      expect(route).toMatchObject({ platform: 'codex', session: capture.headers['session-id'], provider: 'tokenpak-openai', source: 'signal:codex', backend: 'api' });
+      expect(route).toMatchObject({
+        platform: 'codex',
+        session: capture.headers['session-id'],
+        provider: 'tokenpak-openai',
+        source: 'signal:codex',
+        backend: 'api',
+      });
       expect(codex.requests).toHaveLength(0);
       expect(openai.requests).toHaveLength(1);
       const received = openai.requests[0]!;
@@ -123,7 +129,11 @@ describe('Codex routed by credential', () => {
     const forced = await rawRequest(`${proxy.url}/v1/responses`, { method: 'POST', headers, body });
     expect(response.status).toBe(200);
     expect(forced.status).toBe(200);
-    expect(parseRouteHeader(String(forced.headers['x-tokenpak-route']))).toMatchObject({ platform: 'codex', provider: 'tokenpak-openai-codex', source: 'header' });
+    expect(parseRouteHeader(String(forced.headers['x-tokenpak-route']))).toMatchObject({
+      platform: 'codex',
+      provider: 'tokenpak-openai-codex',
+      source: 'header',
+    });
     expect(openai.requests).toHaveLength(0);
   });
 

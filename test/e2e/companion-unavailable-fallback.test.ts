@@ -10,7 +10,7 @@ const MESSAGES_BODY = JSON.stringify({ model: 'claude-mock-1', max_tokens: 16, m
 const COMPANION_HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-tokenpak-provider': 'tokenpak-claude-code' };
 const MISSING_CLI = '/nonexistent/tokenpak-test/claude';
 
-describe('an unavailable companion falls back to the caller\'s credentials (companion.fallbackToCaller, ARCHITECTURE §7)', () => {
+describe("an unavailable companion falls back to the caller's credentials (companion.fallbackToCaller, ARCHITECTURE §7)", () => {
   let upstream: MockUpstream;
   let proxy: RunningProxy;
 
@@ -25,7 +25,11 @@ describe('an unavailable companion falls back to the caller\'s credentials (comp
   beforeEach(() => upstream.requests.splice(0));
 
   test('CLI missing, caller sent an API key → forwarded upstream byte-identical with that key; route header and ledger say fallback', async () => {
-    const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { ...COMPANION_HEADERS, 'x-api-key': 'sk-ant-api03-caller-own' }, body: MESSAGES_BODY });
+    const response = await rawRequest(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { ...COMPANION_HEADERS, 'x-api-key': 'sk-ant-api03-caller-own' },
+      body: MESSAGES_BODY,
+    });
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body.toString('utf8'))).toEqual(CANNED.anthropicMessage);
     const route = String(response.headers['x-tokenpak-route']);
@@ -44,13 +48,18 @@ describe('an unavailable companion falls back to the caller\'s credentials (comp
   });
 
   test('the Anthropic SDK (bearer OAuth token, streaming) gets its answer through the fallback', async () => {
-    const client = new Anthropic({ authToken: 'sk-ant-oat01-caller-token', baseURL: proxy.url, maxRetries: 0, defaultHeaders: { 'x-tokenpak-provider': 'tokenpak-claude-code' } });
+    const client = new Anthropic({
+      authToken: 'sk-ant-oat01-caller-token',
+      baseURL: proxy.url,
+      maxRetries: 0,
+      defaultHeaders: { 'x-tokenpak-provider': 'tokenpak-claude-code' },
+    });
     const final = await client.messages.stream({ model: 'claude-mock-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
     expect(final.content).toEqual([expect.objectContaining({ type: 'text', text: CANNED.anthropicStreamText.join('') })]);
     expect(rawHeader(upstream.requests[0]!.rawHeaders, 'authorization')).toBe('Bearer sk-ant-oat01-caller-token');
   });
 
-  test('no caller credentials → the companion\'s 502 with the install hint; nothing forwarded', async () => {
+  test("no caller credentials → the companion's 502 with the install hint; nothing forwarded", async () => {
     const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: COMPANION_HEADERS, body: MESSAGES_BODY });
     expect(response.status).toBe(502);
     expect(response.headers['x-tokenpak-error']).toBe('1');
@@ -61,7 +70,11 @@ describe('an unavailable companion falls back to the caller\'s credentials (comp
   test('companion.fallbackToCaller false → the 502 stays, even with credentials', async () => {
     const strict = await startProxy({ providers: upstreamsAt(upstream.url), companion: { command: MISSING_CLI, fallbackToCaller: false } });
     try {
-      const response = await rawRequest(`${strict.url}/v1/messages`, { method: 'POST', headers: { ...COMPANION_HEADERS, 'x-api-key': 'sk-ant-api03-caller-own' }, body: MESSAGES_BODY });
+      const response = await rawRequest(`${strict.url}/v1/messages`, {
+        method: 'POST',
+        headers: { ...COMPANION_HEADERS, 'x-api-key': 'sk-ant-api03-caller-own' },
+        body: MESSAGES_BODY,
+      });
       expect(response.status).toBe(502);
       expect(String(response.headers['x-tokenpak-route'])).not.toContain('fallback=');
       expect(upstream.requests).toHaveLength(0);
@@ -73,7 +86,11 @@ describe('an unavailable companion falls back to the caller\'s credentials (comp
   test('a configured `unavailable` rule sends it to the named provider instead', async () => {
     const other = await startMockUpstream();
     const configured = await startProxy({
-      providers: { ...upstreamsAt(upstream.url), 'tokenpak-claude-code': { upstream: upstream.url, fallback: [{ provider: 'spare', on: ['unavailable'] }] }, spare: { upstream: other.url } },
+      providers: {
+        ...upstreamsAt(upstream.url),
+        'tokenpak-claude-code': { upstream: upstream.url, fallback: [{ provider: 'spare', on: ['unavailable'] }] },
+        spare: { upstream: other.url },
+      },
       companion: { command: MISSING_CLI, fallbackToCaller: false },
     });
     try {

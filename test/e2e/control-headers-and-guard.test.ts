@@ -28,44 +28,78 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
   });
 
   const anthropic = (host: string, extra: string[] = []): string[] => [
-    'Host', host,
-    'Content-Type', 'application/json',
-    'anthropic-version', '2023-06-01',
-    'x-api-key', 'sk-ant-api03-guard',
+    'Host',
+    host,
+    'Content-Type',
+    'application/json',
+    'anthropic-version',
+    '2023-06-01',
+    'x-api-key',
+    'sk-ant-api03-guard',
     ...extra,
-    'Content-Length', String(Buffer.byteLength(MESSAGES_BODY)),
+    'Content-Length',
+    String(Buffer.byteLength(MESSAGES_BODY)),
   ];
 
   describe('what reaches the upstream', () => {
-    test('control and hop-by-hop headers are removed; every other header keeps its spelling, order and value; Host is the upstream\'s', async () => {
+    test("control and hop-by-hop headers are removed; every other header keeps its spelling, order and value; Host is the upstream's", async () => {
       const sent = [
-        'Host', `127.0.0.1:${port}`,
-        'Content-Type', 'application/json',
-        'X-TokenPak-Provider', 'tokenpak-anthropic',
-        'Anthropic-Version', '2023-06-01',
-        'X-TokenPak-Backend', 'api',
-        'x-api-key', 'sk-ant-api03-guard',
-        'x-tokenpak-anything', 'should-not-leak',
-        'X-OpenClaw-Session', 'oc-session-1',
-        'Connection', 'x-custom-hop',
-        'x-custom-hop', '1',
-        'Keep-Alive', 'timeout=5',
-        'TE', 'trailers',
-        'Proxy-Authorization', 'Basic Zm9vOmJhcg==',
-        'X-Custom-Case', 'MiXeD Value',
-        'x-dup', 'first',
-        'X-Dup', 'second',
-        'Accept', 'application/json',
-        'User-Agent', 'guard-test/1.0',
-        'anthropic-beta', 'tools-2024-04-04,prompt-caching-2024-07-31',
-        'Content-Length', String(Buffer.byteLength(MESSAGES_BODY)),
+        'Host',
+        `127.0.0.1:${port}`,
+        'Content-Type',
+        'application/json',
+        'X-TokenPak-Provider',
+        'tokenpak-anthropic',
+        'Anthropic-Version',
+        '2023-06-01',
+        'X-TokenPak-Backend',
+        'api',
+        'x-api-key',
+        'sk-ant-api03-guard',
+        'x-tokenpak-anything',
+        'should-not-leak',
+        'X-OpenClaw-Session',
+        'oc-session-1',
+        'Connection',
+        'x-custom-hop',
+        'x-custom-hop',
+        '1',
+        'Keep-Alive',
+        'timeout=5',
+        'TE',
+        'trailers',
+        'Proxy-Authorization',
+        'Basic Zm9vOmJhcg==',
+        'X-Custom-Case',
+        'MiXeD Value',
+        'x-dup',
+        'first',
+        'X-Dup',
+        'second',
+        'Accept',
+        'application/json',
+        'User-Agent',
+        'guard-test/1.0',
+        'anthropic-beta',
+        'tools-2024-04-04,prompt-caching-2024-07-31',
+        'Content-Length',
+        String(Buffer.byteLength(MESSAGES_BODY)),
       ];
       const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: sent, body: MESSAGES_BODY });
       expect(response.status).toBe(200);
       const [received] = upstream.requests;
       expect(received!.bodySha256).toBe(sha256(MESSAGES_BODY));
 
-      const forbidden = new Set(['x-tokenpak-provider', 'x-tokenpak-backend', 'x-tokenpak-anything', 'x-openclaw-session', 'x-custom-hop', 'keep-alive', 'te', 'proxy-authorization']);
+      const forbidden = new Set([
+        'x-tokenpak-provider',
+        'x-tokenpak-backend',
+        'x-tokenpak-anything',
+        'x-openclaw-session',
+        'x-custom-hop',
+        'keep-alive',
+        'te',
+        'proxy-authorization',
+      ]);
       const arrivedNames = pairs(received!.rawHeaders).map(([name]) => name.toLowerCase());
       expect(arrivedNames.filter((name) => forbidden.has(name) || name.startsWith('x-tokenpak-'))).toEqual([]);
       // The only Connection header upstream is the proxy's own for its hop, never the caller's.
@@ -85,8 +119,15 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
 
     test('the query string is kept', async () => {
       await rawRequest(`${proxy.url}/v1/messages?beta=true`, { method: 'POST', headers: anthropic(`127.0.0.1:${port}`), body: MESSAGES_BODY });
-      await rawRequest(`${proxy.url}/v1/messages?beta=true&note=a%20b&empty=`, { method: 'POST', headers: anthropic(`127.0.0.1:${port}`), body: MESSAGES_BODY });
-      expect(upstream.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['POST /v1/messages?beta=true', 'POST /v1/messages?beta=true&note=a%20b&empty=']);
+      await rawRequest(`${proxy.url}/v1/messages?beta=true&note=a%20b&empty=`, {
+        method: 'POST',
+        headers: anthropic(`127.0.0.1:${port}`),
+        body: MESSAGES_BODY,
+      });
+      expect(upstream.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+        'POST /v1/messages?beta=true',
+        'POST /v1/messages?beta=true&note=a%20b&empty=',
+      ]);
     });
 
     // ARCHITECTURE §2.5: path and query are sent as received — not re-encoded or normalised by a URL parser.
@@ -108,16 +149,26 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
     test('upstream response headers keep spelling, order, duplicates and values; hop-by-hop ones are dropped', async () => {
       const text = JSON.stringify(CANNED.anthropicMessage);
       const upstreamHeaders = [
-        'X-Upstream-Case', 'Mixed',
-        'Connection', 'x-resp-hop',
-        'x-resp-hop', '1',
-        'Keep-Alive', 'timeout=5',
-        'Proxy-Authenticate', 'Basic realm="upstream"',
-        'Set-Cookie', 'a=1; Path=/',
-        'Set-Cookie', 'b=2; Path=/',
-        'request-id', 'req_upstream_1',
-        'Content-Type', 'application/json',
-        'Content-Length', String(Buffer.byteLength(text)),
+        'X-Upstream-Case',
+        'Mixed',
+        'Connection',
+        'x-resp-hop',
+        'x-resp-hop',
+        '1',
+        'Keep-Alive',
+        'timeout=5',
+        'Proxy-Authenticate',
+        'Basic realm="upstream"',
+        'Set-Cookie',
+        'a=1; Path=/',
+        'Set-Cookie',
+        'b=2; Path=/',
+        'request-id',
+        'req_upstream_1',
+        'Content-Type',
+        'application/json',
+        'Content-Length',
+        String(Buffer.byteLength(text)),
       ];
       upstream.setHandler((_request, res) => {
         res.writeHead(200, upstreamHeaders);
@@ -146,7 +197,10 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
     test('Host: evil.example → 403 in the Anthropic shape on /v1/messages, nothing forwarded', async () => {
       const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: anthropic('evil.example'), body: MESSAGES_BODY });
       expectProxyError(response, 403);
-      expect(JSON.parse(response.body.toString('utf8'))).toEqual({ type: 'error', error: { type: 'permission_error', message: expect.stringMatching(/\S/) as unknown } });
+      expect(JSON.parse(response.body.toString('utf8'))).toEqual({
+        type: 'error',
+        error: { type: 'permission_error', message: expect.stringMatching(/\S/) as unknown },
+      });
       expect(upstream.requests).toHaveLength(0);
     });
 
@@ -161,7 +215,7 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
       expect(upstream.requests).toHaveLength(0);
     });
 
-    test('Origin: https://evil.example → 403 in the caller\'s shape (OpenAI and Anthropic paths), nothing forwarded', async () => {
+    test("Origin: https://evil.example → 403 in the caller's shape (OpenAI and Anthropic paths), nothing forwarded", async () => {
       const openai = await rawRequest(`${proxy.url}/v1/chat/completions`, {
         method: 'POST',
         headers: ['Host', `127.0.0.1:${port}`, 'Origin', 'https://evil.example', 'Content-Type', 'application/json', 'Authorization', 'Bearer sk-proj-guard'],
@@ -170,14 +224,25 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
       expectProxyError(openai, 403);
       expectOpenAiShape(openai);
 
-      const messages = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: anthropic(`127.0.0.1:${port}`, ['Origin', 'https://evil.example']), body: MESSAGES_BODY });
+      const messages = await rawRequest(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: anthropic(`127.0.0.1:${port}`, ['Origin', 'https://evil.example']),
+        body: MESSAGES_BODY,
+      });
       expectProxyError(messages, 403);
-      expect(JSON.parse(messages.body.toString('utf8'))).toEqual({ type: 'error', error: { type: 'permission_error', message: expect.stringMatching(/\S/) as unknown } });
+      expect(JSON.parse(messages.body.toString('utf8'))).toEqual({
+        type: 'error',
+        error: { type: 'permission_error', message: expect.stringMatching(/\S/) as unknown },
+      });
       expect(upstream.requests).toHaveLength(0);
     });
 
     test('an Origin listed in server.allowedOrigins is accepted (and forwarded)', async () => {
-      const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: anthropic(`127.0.0.1:${port}`, ['Origin', ALLOWED_ORIGIN]), body: MESSAGES_BODY });
+      const response = await rawRequest(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: anthropic(`127.0.0.1:${port}`, ['Origin', ALLOWED_ORIGIN]),
+        body: MESSAGES_BODY,
+      });
       expect(response.status).toBe(200);
       expect(rawHeader(upstream.requests[0]!.rawHeaders, 'origin')).toBe(ALLOWED_ORIGIN);
     });
@@ -200,7 +265,11 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
         await rawRequest(`${proxy.url}/`),
         await rawRequest(`${proxy.url}/tokenpak/health`),
         await rawRequest(`${proxy.url}/tokenpak/status`),
-        await rawRequest(`${proxy.url}/tokenpak/route`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/v1/messages', headers: { 'user-agent': 'openclaw' } }) }),
+        await rawRequest(`${proxy.url}/tokenpak/route`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ path: '/v1/messages', headers: { 'user-agent': 'openclaw' } }),
+        }),
         await rawRequest(`${proxy.url}/tokenpak/route`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' }),
         await rawRequest(`${proxy.url}/no/such/path`),
         await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: anthropic('evil.example'), body: MESSAGES_BODY }),

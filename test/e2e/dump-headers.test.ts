@@ -88,7 +88,11 @@ describe('header dump', () => {
       expect(linesFor(proxy, second)[0]).toContain('OpenAI/JS 7.15.0');
 
       const before = proxy.logs.length;
-      await rawRequest(`${proxy.url}/tokenpak/route`, { method: 'POST', headers: { 'content-type': 'application/json', ...SECRETS }, body: '{"path":"/v1/messages","headers":{}}' });
+      await rawRequest(`${proxy.url}/tokenpak/route`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...SECRETS },
+        body: '{"path":"/v1/messages","headers":{}}',
+      });
       await rawRequest(`${proxy.url}/tokenpak/health`);
       expect(proxy.logs.slice(before).filter((line) => line.includes('x-relay-token'))).toEqual([]);
     });

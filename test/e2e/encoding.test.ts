@@ -58,7 +58,12 @@ describe('compressed bodies pass through byte for byte', () => {
     ['br', brotliCompressSync(Buffer.from(json))],
   ] as const)('a %s-encoded upstream response reaches the client still encoded, byte-equal, header kept', async (encoding, encoded) => {
     upstream.setHandler((_request, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding, 'content-length': String(encoded.length), vary: 'accept-encoding' });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-encoding': encoding,
+        'content-length': String(encoded.length),
+        vary: 'accept-encoding',
+      });
       res.end(encoded);
     });
     const response = await rawRequest(`${proxy.url}/v1/messages`, {

@@ -15,7 +15,9 @@ function messagesBody(index: number): string {
 }
 
 /** A plain upstream whose `onRequest` sees each request as it arrives (before its body is read). */
-async function startRawUpstream(onRequest: (req: IncomingMessage, res: http.ServerResponse, index: number) => void): Promise<{ url: string; server: Server; count: () => number }> {
+async function startRawUpstream(
+  onRequest: (req: IncomingMessage, res: http.ServerResponse, index: number) => void,
+): Promise<{ url: string; server: Server; count: () => number }> {
   let count = 0;
   const server = http.createServer((req, res) => onRequest(req, res, count++));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -117,15 +119,20 @@ describe('keep-alive close race: one safe retry on a fresh connection (ARCHITECT
       }
     });
 
-    test('a body larger than routing.retryBufferBytes is not kept: no retry, 502 in the caller\'s shape', async () => {
+    test("a body larger than routing.retryBufferBytes is not kept: no retry, 502 in the caller's shape", async () => {
       const proxy = await startProxy({ providers: upstreamsAt(upstream.url), routing: { retryBufferBytes: 1024 } });
       try {
-        expect((await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: messagesBody(0).slice(0, 900) })).status).toBe(200);
+        expect((await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: messagesBody(0).slice(0, 900) })).status).toBe(
+          200,
+        );
         const big = JSON.stringify({ model: 'claude-mock-1', max_tokens: 16, messages: [{ role: 'user', content: randomBytes(128 * 1024).toString('hex') }] });
         const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: big });
         expect(response.status).toBe(502);
         expect(response.headers['x-tokenpak-error']).toBe('1');
-        expect(JSON.parse(response.body.toString('utf8'))).toEqual({ type: 'error', error: { type: 'api_error', message: expect.stringMatching(/upstream/) as unknown } });
+        expect(JSON.parse(response.body.toString('utf8'))).toEqual({
+          type: 'error',
+          error: { type: 'api_error', message: expect.stringMatching(/upstream/) as unknown },
+        });
         expect(upstream.count()).toBe(2);
         // And the proxy keeps serving.
         expect((await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: '{}' })).status).toBe(200);

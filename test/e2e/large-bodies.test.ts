@@ -96,6 +96,9 @@ describe('20 MB bodies through tokenpak start', () => {
     // Not 5 × 20 MB retained (growth), and not even one whole 20 MB body held at any moment (peak).
     // Measured when streaming: growth ≈ 0–3 MB, peak ≈ 0–8 MB.
     expect({ growthMB: Math.round(growth / MB), below40MB: growth < 40 * MB }).toEqual({ growthMB: Math.round(growth / MB), below40MB: true });
-    expect({ peakGrowthMB: Math.round(peakGrowth / MB), belowOneBody: peakGrowth < SIZE }).toEqual({ peakGrowthMB: Math.round(peakGrowth / MB), belowOneBody: true });
+    expect({ peakGrowthMB: Math.round(peakGrowth / MB), belowOneBody: peakGrowth < SIZE }).toEqual({
+      peakGrowthMB: Math.round(peakGrowth / MB),
+      belowOneBody: true,
+    });
   });
 });

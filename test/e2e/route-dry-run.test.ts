@@ -13,7 +13,15 @@ import { startProxy, upstreamsAt, type RunningProxy } from '../support/proxy-har
 
 interface DryRun {
   request: { method: string; path: string; headers: Record<string, string> };
-  decision: { platform: string | null; sessionId: string | null; provider: string | null; providerSource: string; routeClass: string; backend: string; via: string };
+  decision: {
+    platform: string | null;
+    sessionId: string | null;
+    provider: string | null;
+    providerSource: string;
+    routeClass: string;
+    backend: string;
+    via: string;
+  };
   routeHeader: string;
   reasons: string[];
 }
@@ -25,7 +33,14 @@ const CREDENTIALS = {
   'chatgpt-account-id': 'acct-DRYRUN-000004',
   'x-custom-auth-token': 'custom-DRYRUN-secret-000005',
 } as const;
-const SECRET_PARTS = ['DRYRUNkey-00000000001', 'DRYRUNoauth-0000002', 'DRYRUNcookie-00003', 'plain-cookie-value-77', 'acct-DRYRUN-000004', 'custom-DRYRUN-secret-000005'];
+const SECRET_PARTS = [
+  'DRYRUNkey-00000000001',
+  'DRYRUNoauth-0000002',
+  'DRYRUNcookie-00003',
+  'plain-cookie-value-77',
+  'acct-DRYRUN-000004',
+  'custom-DRYRUN-secret-000005',
+];
 
 const OPENCLAW_SESSION = '3d9c8a47-0b4e-4f51-9a7e-5f1c2b3a4d5e';
 const openclawBody = {
@@ -35,7 +50,10 @@ const openclawBody = {
   stream: true,
   system: [
     { type: 'text', text: '<!-- openclaw:attempt:STABLE -->\nYou are a personal assistant running inside OpenClaw.\n<!-- /openclaw:attempt:STABLE -->' },
-    { type: 'text', text: `<!-- openclaw:attempt:DYNAMIC -->\nRuntime: agent=main | session=agent:main:explicit:${OPENCLAW_SESSION} | sessionId=${OPENCLAW_SESSION} | host=vm\n<!-- /openclaw:attempt:DYNAMIC -->` },
+    {
+      type: 'text',
+      text: `<!-- openclaw:attempt:DYNAMIC -->\nRuntime: agent=main | session=agent:main:explicit:${OPENCLAW_SESSION} | sessionId=${OPENCLAW_SESSION} | host=vm\n<!-- /openclaw:attempt:DYNAMIC -->`,
+    },
   ],
 };
 const FINGERPRINT = { 'user-agent': 'undici', 'sec-fetch-mode': 'cors', 'accept-language': '*', 'content-type': 'application/json' };
@@ -71,7 +89,9 @@ describe('route dry run', () => {
     for (const [name, value] of Object.entries(CREDENTIALS)) expect(dry.request.headers[name]).toBe(`<redacted:${value.length}>`);
     expect(dry.request.headers['user-agent']).toBe('openclaw');
     for (const secret of SECRET_PARTS) expect(response.text).not.toContain(secret);
-    expect(dry.routeHeader).toBe('platform=openclaw; session=none; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http');
+    expect(dry.routeHeader).toBe(
+      'platform=openclaw; session=none; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http',
+    );
   });
 
   test('tokenpak route --json redacts the same way, and gives the same answer as POST /tokenpak/route', async () => {
@@ -95,7 +115,9 @@ describe('route dry run', () => {
     const result = cli(['-H', 'User-Agent: openclaw', '-H', `authorization: ${CREDENTIALS.authorization}`]);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toBe('platform=openclaw; session=none; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http');
+    expect(lines[0]).toBe(
+      'platform=openclaw; session=none; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http',
+    );
     expect(result.stdout).toMatch(/tokenpak-claude-code/);
     expect(result.stdout).toMatch(/backend:\s+oauth/);
     expect(result.stdout).toMatch(/why:\n\s+1\. .*openclaw/);
@@ -112,7 +134,9 @@ describe('route dry run', () => {
   });
 
   test('the reasons list the rules that fired, in order (signal → provider → class → backend)', async () => {
-    const dry = JSON.parse((await post({ path: '/v1/messages', headers: { 'X-OpenClaw-Session': 'oc-reasons-1', 'X-TokenPak-Backend': 'warp-drive' } })).text) as DryRun;
+    const dry = JSON.parse(
+      (await post({ path: '/v1/messages', headers: { 'X-OpenClaw-Session': 'oc-reasons-1', 'X-TokenPak-Backend': 'warp-drive' } })).text,
+    ) as DryRun;
     const indexOf = (pattern: RegExp): number => dry.reasons.findIndex((reason) => pattern.test(reason));
     const signal = indexOf(/openclaw/);
     const unknown = indexOf(/warp-drive/);
@@ -120,7 +144,13 @@ describe('route dry run', () => {
     expect(signal).toBeGreaterThanOrEqual(0);
     expect(unknown).toBeGreaterThan(signal);
     expect(backend).toBeGreaterThan(unknown);
-    expect(dry.decision).toMatchObject({ platform: 'openclaw', sessionId: 'oc-reasons-1', provider: 'tokenpak-claude-code', providerSource: 'signal:openclaw', backend: 'oauth' });
+    expect(dry.decision).toMatchObject({
+      platform: 'openclaw',
+      sessionId: 'oc-reasons-1',
+      provider: 'tokenpak-claude-code',
+      providerSource: 'signal:openclaw',
+      backend: 'oauth',
+    });
   });
 
   test('a body is offered to body-inspecting signals only when the headers fingerprint OpenClaw', async () => {
@@ -129,7 +159,9 @@ describe('route dry run', () => {
       `platform=openclaw; session=${OPENCLAW_SESSION}; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http`,
     );
 
-    const plain = JSON.parse((await post({ path: '/v1/messages', headers: { 'user-agent': 'undici', 'content-type': 'application/json' }, body: openclawBody })).text) as DryRun;
+    const plain = JSON.parse(
+      (await post({ path: '/v1/messages', headers: { 'user-agent': 'undici', 'content-type': 'application/json' }, body: openclawBody })).text,
+    ) as DryRun;
     expect(plain.decision.platform).toBeNull();
     expect(plain.routeHeader).toBe('platform=none; session=none; provider=none; source=none; class=anthropic-sdk; backend=api; via=http');
     expect(plain.reasons.join('\n')).not.toMatch(/body/i);
@@ -178,7 +210,11 @@ describe('route dry run', () => {
     test('after all of them, a good dry run and a proxied request still work', async () => {
       const good = await post({ path: '/v1/messages', headers: { 'User-Agent': 'openclaw' } });
       expect(good.status).toBe(200);
-      const proxied = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': CREDENTIALS['x-api-key'] }, body: '{"model":"m","max_tokens":1,"messages":[]}' });
+      const proxied = await rawRequest(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': CREDENTIALS['x-api-key'] },
+        body: '{"model":"m","max_tokens":1,"messages":[]}',
+      });
       expect(proxied.status).toBe(200);
       expect(proxied.headers['x-tokenpak-route']).toBe('platform=none; session=none; provider=none; source=none; class=anthropic-sdk; backend=api; via=http');
     });

@@ -15,7 +15,16 @@ import { expectedRouteHeader, MATRIX, SECRET, writeAcmePlugin, type MatrixRow } 
 
 interface DryRun {
   request: { method: string; path: string; headers: Record<string, string> };
-  decision: { platform: string | null; sessionId: string | null; provider: string | null; providerSource: string; routeClass: string; backend: string; via: string; upstreamUrl: string };
+  decision: {
+    platform: string | null;
+    sessionId: string | null;
+    provider: string | null;
+    providerSource: string;
+    routeClass: string;
+    backend: string;
+    via: string;
+    upstreamUrl: string;
+  };
   routeHeader: string;
   reasons: string[];
 }
@@ -31,7 +40,11 @@ describe('x-tokenpak-route through the running proxy', () => {
   beforeAll(async () => {
     upstream = await startMockUpstream();
     // `tokenpak-dead` points at a closed loopback port: the proxy itself answers 502.
-    proxy = await startProxy({ companion: { dispatch: false }, providers: { ...upstreamsAt(upstream.url), 'tokenpak-dead': { upstream: 'http://127.0.0.1:1' } }, plugins: { dirs: [writeAcmePlugin(pluginTemp.dir)] } });
+    proxy = await startProxy({
+      companion: { dispatch: false },
+      providers: { ...upstreamsAt(upstream.url), 'tokenpak-dead': { upstream: 'http://127.0.0.1:1' } },
+      plugins: { dirs: [writeAcmePlugin(pluginTemp.dir)] },
+    });
   });
   afterAll(async () => {
     await proxy.stop();
@@ -51,7 +64,11 @@ describe('x-tokenpak-route through the running proxy', () => {
   }
 
   async function dryRunPost(query: object): Promise<{ status: number; json: DryRun; text: string }> {
-    const response = await rawRequest(`${proxy.url}/tokenpak/route`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(query) });
+    const response = await rawRequest(`${proxy.url}/tokenpak/route`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(query),
+    });
     const text = response.body.toString('utf8');
     return { status: response.status, json: JSON.parse(text) as DryRun, text };
   }
@@ -72,7 +89,9 @@ describe('x-tokenpak-route through the running proxy', () => {
 
   test('the subset is representative: at least 15 rows across every provider source and backend', () => {
     expect(E2E_ROWS.length).toBeGreaterThanOrEqual(15);
-    expect(new Set(E2E_ROWS.map((row) => row.expect.providerSource))).toEqual(new Set(['header', 'backend-header', 'signal:openclaw', 'signal:codex', 'signal:acme', 'none']));
+    expect(new Set(E2E_ROWS.map((row) => row.expect.providerSource))).toEqual(
+      new Set(['header', 'backend-header', 'signal:openclaw', 'signal:codex', 'signal:acme', 'none']),
+    );
     expect(new Set(E2E_ROWS.map((row) => row.expect.backend))).toEqual(new Set(['api', 'oauth', 'codex']));
   });
 
@@ -104,14 +123,24 @@ describe('x-tokenpak-route through the running proxy', () => {
 
   test('a session id longer than 64 characters is cut in the header (dry run too); the grammar survives ; and =', async () => {
     const long = 'S'.repeat(40) + '-' + 'x'.repeat(60);
-    const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'X-OpenClaw-Session': long, 'content-type': 'application/json' }, body: BODY });
+    const response = await rawRequest(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'X-OpenClaw-Session': long, 'content-type': 'application/json' },
+      body: BODY,
+    });
     const header = String(response.headers['x-tokenpak-route']);
-    expect(header).toBe(`platform=openclaw; session=${long.slice(0, 64)}; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http`);
+    expect(header).toBe(
+      `platform=openclaw; session=${long.slice(0, 64)}; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http`,
+    );
     const dry = await dryRunPost({ path: '/v1/messages', headers: { 'X-OpenClaw-Session': long } });
     expect(dry.json.routeHeader).toBe(header);
     expect(dry.json.decision.sessionId).toBe(long);
 
-    const tricky = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'X-OpenClaw-Session': 'a;b=c; provider=evil', 'content-type': 'application/json' }, body: BODY });
+    const tricky = await rawRequest(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'X-OpenClaw-Session': 'a;b=c; provider=evil', 'content-type': 'application/json' },
+      body: BODY,
+    });
     const fields = String(tricky.headers['x-tokenpak-route']).split('; ');
     expect(fields.map((field) => field.split('=')[0])).toEqual(['platform', 'session', 'provider', 'source', 'class', 'backend', 'via']);
     expect(fields[2]).toBe('provider=tokenpak-claude-code');
@@ -135,16 +164,28 @@ describe('x-tokenpak-route through the running proxy', () => {
       res.end('{"type":"error","error":{"type":"overloaded_error","message":"busy"}}');
     });
     try {
-      const failed = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'User-Agent': 'openclaw', 'content-type': 'application/json' }, body: BODY });
+      const failed = await rawRequest(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'User-Agent': 'openclaw', 'content-type': 'application/json' },
+        body: BODY,
+      });
       expect(failed.status).toBe(503);
-      expect(failed.headers['x-tokenpak-route']).toBe('platform=openclaw; session=none; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http');
+      expect(failed.headers['x-tokenpak-route']).toBe(
+        'platform=openclaw; session=none; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http',
+      );
       expect(failed.headers['x-tokenpak-request-id']).toBeDefined();
     } finally {
       upstream.setHandler(cannedResponse);
     }
-    const unreachable = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'X-TokenPak-Provider': 'tokenpak-dead', 'content-type': 'application/json' }, body: BODY });
+    const unreachable = await rawRequest(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'X-TokenPak-Provider': 'tokenpak-dead', 'content-type': 'application/json' },
+      body: BODY,
+    });
     expect(unreachable.status).toBe(502);
     expect(unreachable.headers['x-tokenpak-error']).toBe('1');
-    expect(unreachable.headers['x-tokenpak-route']).toBe('platform=none; session=none; provider=tokenpak-dead; source=header; class=anthropic-sdk; backend=api; via=http');
+    expect(unreachable.headers['x-tokenpak-route']).toBe(
+      'platform=none; session=none; provider=tokenpak-dead; source=header; class=anthropic-sdk; backend=api; via=http',
+    );
   });
 });

@@ -60,7 +60,11 @@ describe('secrets never appear in anything TokenPak prints', () => {
     const auth = ['x-tokenpak-auth', AUTH_TOKEN, 'host', host];
     for (const capture of captures) {
       const body = captureBody(capture);
-      const response = await rawRequest(`${proxy.url}${capture.url}`, { method: capture.method, headers: [...replayHeaders(capture, body, host), 'x-tokenpak-auth', AUTH_TOKEN], body });
+      const response = await rawRequest(`${proxy.url}${capture.url}`, {
+        method: capture.method,
+        headers: [...replayHeaders(capture, body, host), 'x-tokenpak-auth', AUTH_TOKEN],
+        body,
+      });
       printed.push(response.rawHeaders.join('\n'), response.body.toString());
     }
     // Credential files missing (claude-login / codex-login point at nothing): 401s with hints.
@@ -68,7 +72,11 @@ describe('secrets never appear in anything TokenPak prints', () => {
       { path: '/v1/messages', headers: ['x-tokenpak-backend', 'claude-code', 'x-api-key', 'sk-ant-api03-caller-key-ABCDEFG'] },
       { path: '/v1/responses', headers: ['originator', 'codex_exec', 'authorization', 'Bearer sk-proj-caller-key-ABCDEFG'] },
     ]) {
-      const response = await rawRequest(`${proxy.url}${route.path}`, { method: 'POST', headers: [...route.headers, ...auth, 'content-type', 'application/json'], body: '{}' });
+      const response = await rawRequest(`${proxy.url}${route.path}`, {
+        method: 'POST',
+        headers: [...route.headers, ...auth, 'content-type', 'application/json'],
+        body: '{}',
+      });
       printed.push(response.body.toString(), String(response.headers['x-tokenpak-route']));
     }
     // Wrong proxy auth token: 401, the presented token is not echoed.
@@ -85,7 +93,10 @@ describe('secrets never appear in anything TokenPak prints', () => {
     const dryRun = await rawRequest(`${proxy.url}/tokenpak/route`, {
       method: 'POST',
       headers: ['content-type', 'application/json', ...auth],
-      body: JSON.stringify({ path: '/v1/messages', headers: { authorization: `Bearer ${CLAUDE_FILE_TOKEN}`, 'x-api-key': 'sk-ant-api03-caller-key-ABCDEFG', cookie: 'session=abcdefgh12345' } }),
+      body: JSON.stringify({
+        path: '/v1/messages',
+        headers: { authorization: `Bearer ${CLAUDE_FILE_TOKEN}`, 'x-api-key': 'sk-ant-api03-caller-key-ABCDEFG', cookie: 'session=abcdefgh12345' },
+      }),
     });
     expect(dryRun.status).toBe(200);
     expect(dryRun.body.toString()).toContain('<redacted:');
@@ -94,7 +105,9 @@ describe('secrets never appear in anything TokenPak prints', () => {
     printed.push(status.body.toString());
     const config = runCli(['config', '--config', proxy.configPath], { env: { HOME: proxy.dir } });
     printed.push(config.stdout, config.stderr);
-    const route = runCli(['route', '--config', proxy.configPath, '-H', `Authorization: Bearer ${CLAUDE_FILE_TOKEN}`, '-H', 'User-Agent: openclaw'], { env: { HOME: proxy.dir } });
+    const route = runCli(['route', '--config', proxy.configPath, '-H', `Authorization: Bearer ${CLAUDE_FILE_TOKEN}`, '-H', 'User-Agent: openclaw'], {
+      env: { HOME: proxy.dir },
+    });
     expect(route.code).toBe(0);
     printed.push(route.stdout, route.stderr);
 
@@ -102,8 +115,8 @@ describe('secrets never appear in anything TokenPak prints', () => {
     printed.push(proxy.cli.stdout(), proxy.cli.stderr());
     const everything = printed.join('\n');
     expect(proxy.cli.stderr()).toContain('headers='); // the dump really ran
-    const leaked = [...secrets, 'sk-ant-api03-caller-key-ABCDEFG', 'sk-proj-caller-key-ABCDEFG', 'session=abcdefgh12345', 'wrong-token-value-1234567'].filter((secret) =>
-      everything.includes(secret),
+    const leaked = [...secrets, 'sk-ant-api03-caller-key-ABCDEFG', 'sk-proj-caller-key-ABCDEFG', 'session=abcdefgh12345', 'wrong-token-value-1234567'].filter(
+      (secret) => everything.includes(secret),
     );
     expect(leaked).toEqual([]);
   });

@@ -30,7 +30,9 @@ function silentWebSocketClient(port: number): Promise<{ socket: net.Socket; rece
         }
       });
       socket.on('error', () => undefined);
-      const headers = Object.entries(CODEX_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      const headers = Object.entries(CODEX_HEADERS)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
       socket.write(
         `GET /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n${headers}\r\n`,
       );
@@ -68,7 +70,10 @@ describe('shutdown with open WebSockets and cut requests', () => {
 
   test('SIGTERM on `tokenpak start` with open WebSockets whose clients never close: close 1001 both ways, exit 0 within shutdownTimeoutMs + 1 s', async () => {
     const shutdownTimeoutMs = 3000;
-    const proxy = await startCliProxy({ providers: { 'tokenpak-openai-codex': { upstream: `${wsUpstream.url}/backend-api/codex` } }, server: { shutdownTimeoutMs } });
+    const proxy = await startCliProxy({
+      providers: { 'tokenpak-openai-codex': { upstream: `${wsUpstream.url}/backend-api/codex` } },
+      server: { shutdownTimeoutMs },
+    });
     const port = Number(new URL(proxy.url).port);
     try {
       const before = wsUpstream.connections.length;
@@ -102,7 +107,11 @@ describe('shutdown with open WebSockets and cut requests', () => {
   function ledgerAfterShutdown(dir: string): Map<string, { requestId: string; method: string; errorType: string | null }> {
     const db = new Database(path.join(dir, 'state', 'ledger.db'), { readonly: true });
     try {
-      const rows = db.prepare('SELECT request_id AS requestId, method, error_type AS errorType FROM requests').all() as { requestId: string; method: string; errorType: string | null }[];
+      const rows = db.prepare('SELECT request_id AS requestId, method, error_type AS errorType FROM requests').all() as {
+        requestId: string;
+        method: string;
+        errorType: string | null;
+      }[];
       return new Map(rows.map((row) => [row.requestId, row]));
     } finally {
       db.close();
@@ -117,7 +126,11 @@ describe('shutdown with open WebSockets and cut requests', () => {
       const ids: string[] = [];
       // Finished requests first, then three streams held open past the shutdown timeout.
       for (let i = 0; i < 5; i++) {
-        const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: SSE_HEADERS, body: SSE_BODY.replace('"stream":true', '"stream":false') });
+        const response = await fetch(`${proxy.url}/v1/messages`, {
+          method: 'POST',
+          headers: SSE_HEADERS,
+          body: SSE_BODY.replace('"stream":true', '"stream":false'),
+        });
         await response.arrayBuffer();
         ids.push(String(response.headers.get('x-tokenpak-request-id')));
       }
@@ -142,11 +155,18 @@ describe('shutdown with open WebSockets and cut requests', () => {
   }, 60_000);
 
   test('shutdown cutting a WebSocket turn: the turn has a row with error kind server_shutdown', async () => {
-    const proxy = await startProxy({ providers: { 'tokenpak-openai-codex': { upstream: `${wsUpstream.url}/backend-api/codex` } }, server: { shutdownTimeoutMs: 1000 } });
+    const proxy = await startProxy({
+      providers: { 'tokenpak-openai-codex': { upstream: `${wsUpstream.url}/backend-api/codex` } },
+      server: { shutdownTimeoutMs: 1000 },
+    });
     try {
       const client = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, { headers: CODEX_HEADERS, perMessageDeflate: false });
       client.on('error', () => undefined);
-      const socketId = await within(new Promise<string>((resolve) => client.once('upgrade', (response) => resolve(String(response.headers['x-tokenpak-request-id'])))), 10_000, '101');
+      const socketId = await within(
+        new Promise<string>((resolve) => client.once('upgrade', (response) => resolve(String(response.headers['x-tokenpak-request-id'])))),
+        10_000,
+        '101',
+      );
       await within(new Promise<void>((resolve) => (client.readyState === WebSocket.OPEN ? resolve() : client.once('open', () => resolve()))), 10_000, 'open');
       client.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex' }));
       await within(new Promise<void>((resolve) => client.once('message', () => resolve())), 10_000, 'first event');

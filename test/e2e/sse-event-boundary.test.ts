@@ -114,7 +114,11 @@ describe('SSE relayed on event boundaries (ARCHITECTURE §7)', () => {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
         res.end(gz);
       });
-      const response = await streamRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { ...ANTHROPIC_HEADERS, 'accept-encoding': 'gzip' }, body: STREAM_BODY });
+      const response = await streamRequest(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { ...ANTHROPIC_HEADERS, 'accept-encoding': 'gzip' },
+        body: STREAM_BODY,
+      });
       const outcome = await within(response.done, 10_000, 'the gzip stream');
       expect(response.headers['content-encoding']).toBe('gzip');
       expect(outcome.body.equals(gz)).toBe(true);

@@ -58,7 +58,14 @@ describe('SSE is relayed incrementally', () => {
       // The OpenClaw signal buffers the (small) request body for inspection; the response must still stream.
       name: 'OpenClaw-like /v1/messages (body inspected)',
       path: '/v1/messages',
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-api03-sse', 'user-agent': 'undici', 'sec-fetch-mode': 'cors', 'accept-language': '*' },
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        'x-api-key': 'sk-ant-api03-sse',
+        'user-agent': 'undici',
+        'sec-fetch-mode': 'cors',
+        'accept-language': '*',
+      },
       body: {
         model: 'claude-mock-1',
         messages: [{ role: 'user', content: 'hi' }],

@@ -120,7 +120,10 @@ describe('upgrades that are not WebSockets, and parser-level rejections', () => 
   });
 
   test('headers over the limit → 431 with a JSON body', async () => {
-    const response = await exchange(port, `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nanthropic-version: 2023-06-01\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`);
+    const response = await exchange(
+      port,
+      `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nanthropic-version: 2023-06-01\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`,
+    );
     expect(response.status).toBe(431);
     expect(response.headers['x-tokenpak-error']).toBe('1');
     expect(JSON.parse(response.body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });

@@ -67,7 +67,13 @@ describe('upstream base URLs', () => {
 
   test('the dry run shows the same upstream URL the proxy uses', async () => {
     const dry = JSON.parse(
-      (await rawRequest(`${proxy.url}/tokenpak/route`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/v1/messages?beta=true', headers: { 'x-api-key': 'sk-ant-api03-base-url-test' } }) })).body.toString(),
+      (
+        await rawRequest(`${proxy.url}/tokenpak/route`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ path: '/v1/messages?beta=true', headers: { 'x-api-key': 'sk-ant-api03-base-url-test' } }),
+        })
+      ).body.toString(),
     ) as { decision: { upstreamUrl: string } };
     expect(dry.decision.upstreamUrl).toBe(`${upstream.url}/coding/v1/messages?beta=true`);
   });
@@ -87,7 +93,11 @@ describe('credentials embedded in an upstream URL', () => {
   };
 
   test.each([
-    ['a built-in provider', { providers: { 'tokenpak-anthropic': { upstream: `http://gateway-user:${PASSWORD}@127.0.0.1:9/coding/v1` } } }, 'providers.tokenpak-anthropic.upstream'],
+    [
+      'a built-in provider',
+      { providers: { 'tokenpak-anthropic': { upstream: `http://gateway-user:${PASSWORD}@127.0.0.1:9/coding/v1` } } },
+      'providers.tokenpak-anthropic.upstream',
+    ],
     ['a custom provider', { providers: { 'corp-gateway': { upstream: `https://:${PASSWORD}@gateway.invalid` } } }, 'providers.corp-gateway.upstream'],
   ])('%s: refused at config load by config, start and route, with a clear message and no password anywhere', (_name, config, key) => {
     const configPath = writeConfig(key.replace(/\W/g, '-'), config);
@@ -105,7 +115,9 @@ describe('credentials embedded in an upstream URL', () => {
   });
 
   test('log redaction masks URL userinfo wherever a URL appears in text', () => {
-    expect(redactText(`connect failed: http://gateway-user:${PASSWORD}@127.0.0.1:9/coding/v1 (ECONNREFUSED)`)).toBe('connect failed: http://<redacted>@127.0.0.1:9/coding/v1 (ECONNREFUSED)');
+    expect(redactText(`connect failed: http://gateway-user:${PASSWORD}@127.0.0.1:9/coding/v1 (ECONNREFUSED)`)).toBe(
+      'connect failed: http://<redacted>@127.0.0.1:9/coding/v1 (ECONNREFUSED)',
+    );
   });
 
   test('a plugin provider with credentials in its upstream is refused and the password is not reported', async () => {

@@ -51,7 +51,10 @@ function sseFrames(text: string): Array<{ event?: string; data: string }> {
     .filter((block) => block !== '')
     .map((block) => {
       const lines = block.split('\n');
-      const event = lines.find((line) => line.startsWith('event:'))?.slice(6).trim();
+      const event = lines
+        .find((line) => line.startsWith('event:'))
+        ?.slice(6)
+        .trim();
       const data = lines
         .filter((line) => line.startsWith('data:'))
         .map((line) => line.slice(5).trim())
@@ -82,9 +85,18 @@ describe('upstream errors and failures', () => {
 
   describe('upstream status, headers and body are relayed unchanged', () => {
     test('429 with retry-after and an Anthropic rate_limit_error body', async () => {
-      const body = JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } });
+      const body = JSON.stringify({
+        type: 'error',
+        error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' },
+      });
       upstream.setHandler((_request, res) => {
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7', 'request-id': 'req_upstream_429', 'anthropic-ratelimit-requests-remaining': '0', 'content-length': String(Buffer.byteLength(body)) });
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'retry-after': '7',
+          'request-id': 'req_upstream_429',
+          'anthropic-ratelimit-requests-remaining': '0',
+          'content-length': String(Buffer.byteLength(body)),
+        });
         res.end(body);
       });
       const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: MESSAGES_BODY });
@@ -129,7 +141,9 @@ describe('upstream errors and failures', () => {
     });
 
     test('500 with an OpenAI error body on /v1/chat/completions', async () => {
-      const body = JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } });
+      const body = JSON.stringify({
+        error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null },
+      });
       upstream.setHandler((_request, res) => {
         res.writeHead(500, { 'content-type': 'application/json', 'x-request-id': 'req_oai_500' });
         res.end(body);
@@ -142,7 +156,7 @@ describe('upstream errors and failures', () => {
     });
   });
 
-  describe('upstream unreachable → 502 in the caller\'s shape', () => {
+  describe("upstream unreachable → 502 in the caller's shape", () => {
     test('connection refused on /v1/messages → Anthropic api_error', async () => {
       const response = await rawRequest(`${refusing.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: MESSAGES_BODY });
       expectAnthropicProxyError(response, 502, 'api_error');
@@ -181,7 +195,10 @@ describe('upstream errors and failures', () => {
       const frames = sseFrames(text);
       const last = frames[frames.length - 1]!;
       expect(last.event).toBe('error');
-      expect(JSON.parse(last.data)).toEqual({ type: 'error', error: { type: expect.stringMatching(/\S/) as unknown, message: expect.stringMatching(/\S/) as unknown } });
+      expect(JSON.parse(last.data)).toEqual({
+        type: 'error',
+        error: { type: expect.stringMatching(/\S/) as unknown, message: expect.stringMatching(/\S/) as unknown },
+      });
     });
 
     test('SSE on /v1/chat/completions: the relayed chunk, then an OpenAI-shaped error frame, no [DONE]', async () => {
@@ -229,7 +246,9 @@ describe('upstream errors and failures', () => {
       const full = JSON.stringify(CANNED.anthropicMessage);
       upstream.setHandler(resetAfter(200, { 'content-type': 'application/json', 'content-length': String(full.length) }, full.slice(0, 40)));
       const client = new Anthropic({ apiKey: 'sk-ant-api03-errors', baseURL: proxy.url, maxRetries: 0 });
-      await expect(within(client.messages.create({ model: 'claude-mock-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }), 5000, 'create to settle')).rejects.toThrow();
+      await expect(
+        within(client.messages.create({ model: 'claude-mock-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }), 5000, 'create to settle'),
+      ).rejects.toThrow();
     });
   });
 

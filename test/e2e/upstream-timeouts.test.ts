@@ -39,7 +39,8 @@ function expectTimeoutError(response: { status: number; headers: Record<string, 
   expect(response.status).toBe(504);
   expect(response.headers['x-tokenpak-error']).toBe('1');
   const body = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>;
-  if (shape === 'anthropic') expect(body).toEqual({ type: 'error', error: { type: 'timeout_error', message: expect.stringMatching(/timeouts\.\w+Ms/) as unknown } });
+  if (shape === 'anthropic')
+    expect(body).toEqual({ type: 'error', error: { type: 'timeout_error', message: expect.stringMatching(/timeouts\.\w+Ms/) as unknown } });
   else expect(body.error).toEqual(expect.objectContaining({ message: expect.stringMatching(/timeouts\.\w+Ms/) as unknown, code: 'upstream_timeout' }));
 }
 
@@ -60,7 +61,11 @@ describe('upstream timeouts (providers.<name>.timeouts, ARCHITECTURE §7)', () =
     const silent = await startSilentServer();
     const tlsProxy = await startProxy({ providers: { 'tokenpak-anthropic': { upstream: `https://127.0.0.1:${silent.port}`, timeouts: TIMEOUTS } } });
     try {
-      const response = await within(rawRequest(`${tlsProxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: MESSAGES_BODY }), 15_000, 'the proxy to give up connecting');
+      const response = await within(
+        rawRequest(`${tlsProxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: MESSAGES_BODY }),
+        15_000,
+        'the proxy to give up connecting',
+      );
       expectTimeoutError(response, 'anthropic');
       expect(response.body.toString('utf8')).toContain('timeouts.connectMs');
       const requestId = String(response.headers['x-tokenpak-request-id']);
@@ -78,7 +83,11 @@ describe('upstream timeouts (providers.<name>.timeouts, ARCHITECTURE §7)', () =
 
   test('headers: an upstream that reads the request and never answers → 504 in the Anthropic shape', async () => {
     upstream.setHandler(() => undefined);
-    const response = await within(rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: MESSAGES_BODY }), 15_000, 'the proxy to give up waiting');
+    const response = await within(
+      rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: MESSAGES_BODY }),
+      15_000,
+      'the proxy to give up waiting',
+    );
     expectTimeoutError(response, 'anthropic');
     expect(response.body.toString('utf8')).toContain('timeouts.headersMs');
     const requestId = String(response.headers['x-tokenpak-request-id']);
@@ -87,7 +96,11 @@ describe('upstream timeouts (providers.<name>.timeouts, ARCHITECTURE §7)', () =
 
   test('headers: the same on an OpenAI path → 504 in the OpenAI shape', async () => {
     upstream.setHandler(() => undefined);
-    const response = await within(rawRequest(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: OPENAI_HEADERS, body: CHAT_BODY }), 15_000, 'the proxy to give up waiting');
+    const response = await within(
+      rawRequest(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: OPENAI_HEADERS, body: CHAT_BODY }),
+      15_000,
+      'the proxy to give up waiting',
+    );
     expectTimeoutError(response, 'openai');
   });
 
@@ -97,7 +110,11 @@ describe('upstream timeouts (providers.<name>.timeouts, ARCHITECTURE §7)', () =
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(events.slice(0, 3).join(''));
     });
-    const response = await streamRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: ANTHROPIC_HEADERS, body: JSON.stringify({ ...JSON.parse(MESSAGES_BODY), stream: true }) });
+    const response = await streamRequest(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: ANTHROPIC_HEADERS,
+      body: JSON.stringify({ ...JSON.parse(MESSAGES_BODY), stream: true }),
+    });
     expect(response.status).toBe(200);
     const outcome = await within(response.done, 15_000, 'the stalled stream to end');
     const text = outcome.body.toString('utf8');
@@ -131,7 +148,9 @@ describe('upstream timeouts (providers.<name>.timeouts, ARCHITECTURE §7)', () =
       new Promise<{ status: number; body: string; error: string | null }>((resolve) => {
         const { port } = new URL(proxy.url);
         const socket = net.connect(Number(port), '127.0.0.1', () => {
-          socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nx-api-key: sk-ant-api03-timeouts\r\nContent-Length: 1000\r\n\r\n{"model":`);
+          socket.write(
+            `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nx-api-key: sk-ant-api03-timeouts\r\nContent-Length: 1000\r\n\r\n{"model":`,
+          );
         });
         let data = '';
         socket.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));

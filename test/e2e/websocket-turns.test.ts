@@ -25,7 +25,10 @@ interface OpenClient {
 }
 
 async function openClient(proxyUrl: string, options: { perMessageDeflate?: boolean } = {}): Promise<OpenClient> {
-  const socket = new WebSocket(`${proxyUrl.replace('http', 'ws')}/v1/responses`, { headers: CODEX_HEADERS, perMessageDeflate: options.perMessageDeflate ?? false });
+  const socket = new WebSocket(`${proxyUrl.replace('http', 'ws')}/v1/responses`, {
+    headers: CODEX_HEADERS,
+    perMessageDeflate: options.perMessageDeflate ?? false,
+  });
   const received: WsMessage[] = [];
   socket.on('message', (data: Buffer, isBinary) => received.push({ data: Buffer.from(data), isBinary }));
   const headers = await within(
@@ -65,7 +68,13 @@ async function waitUntil(condition: () => Promise<boolean> | boolean, what: stri
 }
 
 const createFrame = (model: string, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ type: 'response.create', model, instructions: 'be brief', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi ✓' }] }], ...extra });
+  JSON.stringify({
+    type: 'response.create',
+    model,
+    instructions: 'be brief',
+    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi ✓' }] }],
+    ...extra,
+  });
 
 describe('WebSocket Responses turns through TokenPak', () => {
   let upstream: WebSocketUpstream;
@@ -92,7 +101,9 @@ describe('WebSocket Responses turns through TokenPak', () => {
     await client.waitForMessages(3);
     // Byte-identical both ways: what the client sent is what the upstream got, and the reverse.
     expect(connection.received.map((message) => [message.data.toString('hex'), message.isBinary])).toEqual(sent.map((data) => [data.toString('hex'), false]));
-    expect(client.received.map((message) => [message.data.toString('hex'), message.isBinary])).toEqual(connection.sent.map((message) => [message.data.toString('hex'), false]));
+    expect(client.received.map((message) => [message.data.toString('hex'), message.isBinary])).toEqual(
+      connection.sent.map((message) => [message.data.toString('hex'), false]),
+    );
     expect((await status(proxy.url)).inFlight).toBe(1);
 
     const rows = await waitForLedgerRows(proxy.url, [`${requestId}.1`]);
@@ -141,7 +152,9 @@ describe('WebSocket Responses turns through TokenPak', () => {
       const socket = new WebSocket(`${refused.url.replace('http', 'ws')}/v1/responses`, { headers: CODEX_HEADERS, perMessageDeflate: false });
       socket.on('error', () => undefined);
       const response = await within(
-        new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve) => socket.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, headers: res.headers }))),
+        new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve) =>
+          socket.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, headers: res.headers })),
+        ),
         10_000,
         'the refusal',
       );

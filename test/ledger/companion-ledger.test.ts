@@ -11,7 +11,11 @@ describe('companion runs in the ledger', () => {
 
   beforeAll(async () => {
     fake = createFakeClaude();
-    proxy = await startCompanionProxy(fake, {}, { config: { ledger: { flushIntervalMs: 20 }, pricing: { [MODEL]: { input: 2, output: 10, cacheRead: 0.2, cacheWrite: 2.5 } } } });
+    proxy = await startCompanionProxy(
+      fake,
+      {},
+      { config: { ledger: { flushIntervalMs: 20 }, pricing: { [MODEL]: { input: 2, output: 10, cacheRead: 0.2, cacheWrite: 2.5 } } } },
+    );
   });
   afterAll(async () => {
     await proxy.stop();

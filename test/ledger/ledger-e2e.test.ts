@@ -93,7 +93,14 @@ describe('request ledger, end to end', () => {
       body: JSON.stringify({ model: 'claude-mock-1', max_tokens: 8, messages: [] }),
     });
     const row = (await waitForLedgerRows(proxy.url, [requestIdOf(response.headers)])).get(requestIdOf(response.headers))!;
-    expect(row).toMatchObject({ platform: 'openclaw', sessionId: 'oc-session-7', provider: 'tokenpak-claude-code', providerSource: 'signal:openclaw', backend: 'oauth', via: 'http' });
+    expect(row).toMatchObject({
+      platform: 'openclaw',
+      sessionId: 'oc-session-7',
+      provider: 'tokenpak-claude-code',
+      providerSource: 'signal:openclaw',
+      backend: 'oauth',
+      via: 'http',
+    });
     expect(row.reasons.join('\n')).toContain('openclaw');
   });
 
@@ -163,7 +170,11 @@ describe('request ledger, end to end', () => {
         }
         res.end();
       });
-      const response = await rawRequest(`${proxy.url}/v1/messages`, { method: 'POST', headers: { ...ANTHROPIC_HEADERS, 'accept-encoding': 'gzip' }, body: '{"model":"claude-mock-1","stream":true}' });
+      const response = await rawRequest(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { ...ANTHROPIC_HEADERS, 'accept-encoding': 'gzip' },
+        body: '{"model":"claude-mock-1","stream":true}',
+      });
       expect(sha256(response.body)).toBe(sha256(body));
       const row = (await waitForLedgerRows(proxy.url, [requestIdOf(response.headers)])).get(requestIdOf(response.headers))!;
       expect(row.bytesOut).toBe(body.length);
@@ -188,7 +199,12 @@ describe('request ledger, end to end', () => {
     const own = await startProxy({ providers: upstreamsAt(mock.url), ledger: { flushIntervalMs: 20 }, pricing: PRICING });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(await post('/v1/messages', { model: 'claude-mock-1', messages: [] }, own.url));
-    ids.push(await post('/v1/chat/completions', { model: 'gpt-mock-1', messages: [] }, own.url, { 'content-type': 'application/json', authorization: 'Bearer sk-proj-x' }));
+    ids.push(
+      await post('/v1/chat/completions', { model: 'gpt-mock-1', messages: [] }, own.url, {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk-proj-x',
+      }),
+    );
     await waitForLedgerRows(own.url, ids);
     const expected = { requests: 4, errors: 0, inputTokens: 3 * 11 + 9, outputTokens: 3 * 7 + 6, costUsd: (3 * (11 * 3 + 7 * 15) + (9 * 1 + 6 * 2)) / 1e6 };
 
@@ -198,7 +214,9 @@ describe('request ledger, end to end', () => {
       expect(result.code).toBe(0);
       const report = JSON.parse(result.stdout) as { total: Record<string, number>; groups: Array<{ key: string; requests: number }> };
       expect(report.total).toMatchObject({ ...expected, costUsd: expect.closeTo(expected.costUsd, 12) });
-      expect(report.groups).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'claude-mock-1', requests: 3 }), expect.objectContaining({ key: 'gpt-mock-1', requests: 1 })]));
+      expect(report.groups).toEqual(
+        expect.arrayContaining([expect.objectContaining({ key: 'claude-mock-1', requests: 3 }), expect.objectContaining({ key: 'gpt-mock-1', requests: 1 })]),
+      );
       const table = runCli(['stats', '--by', 'platform', '--config', own.configPath]).stdout;
       expect(table).toMatch(/^none\s+4\s+0\s+42\s+27\s+0\s+0\s+\$0\.0004\s/m);
       const listed = runCli(['requests', '--limit', '2', '--json', '--config', own.configPath]);
@@ -216,7 +234,9 @@ describe('request ledger, end to end', () => {
   test('tokenpak requests --follow shows a new request within 1 s', async () => {
     const mock = await startMockUpstream();
     const own = await startProxy({ providers: upstreamsAt(mock.url) }); // default flush interval
-    const follower = spawn(process.execPath, [CLI_BIN, 'requests', '--follow', '--json', '--config', own.configPath], { env: { ...process.env, TOKENPAK_HOME: '' } });
+    const follower = spawn(process.execPath, [CLI_BIN, 'requests', '--follow', '--json', '--config', own.configPath], {
+      env: { ...process.env, TOKENPAK_HOME: '' },
+    });
     let output = '';
     follower.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
@@ -308,7 +328,10 @@ interface SseEvent {
 }
 
 /** A minimal SSE reader on /tokenpak/events. */
-async function openEvents(base: string, lastEventId?: string): Promise<{ next(match: (data: Record<string, unknown>) => boolean): Promise<SseEvent>; close(): void }> {
+async function openEvents(
+  base: string,
+  lastEventId?: string,
+): Promise<{ next(match: (data: Record<string, unknown>) => boolean): Promise<SseEvent>; close(): void }> {
   const request = http.request(`${base}/tokenpak/events`, { headers: lastEventId ? { 'last-event-id': lastEventId } : {} });
   const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
     request.on('response', resolve);

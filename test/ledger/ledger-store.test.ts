@@ -68,11 +68,22 @@ describe('ledger store', () => {
   test('rows round-trip; listing, cursors, filters, retention', () => {
     const store = LedgerStore.openForWriting(file);
     const old = Date.now() - 40 * 86_400_000;
-    const written = store.insert([entry({ startedAt: old }), entry(), entry({ platform: null, errorType: 'rate_limit_error', status: 429, usage: null, costUsd: null })]);
+    const written = store.insert([
+      entry({ startedAt: old }),
+      entry(),
+      entry({ platform: null, errorType: 'rate_limit_error', status: 429, usage: null, costUsd: null }),
+    ]);
     expect(written.map((row) => row.id)).toEqual([1, 2, 3]);
     const reader = openLedgerForReading(file)!;
     const [newest] = listRequests(reader, { limit: 1 });
-    expect(newest).toMatchObject({ id: 3, platform: null, errorType: 'rate_limit_error', inputTokens: null, costUsd: null, reasons: ['platform: signal "openclaw" matched'] });
+    expect(newest).toMatchObject({
+      id: 3,
+      platform: null,
+      errorType: 'rate_limit_error',
+      inputTokens: null,
+      costUsd: null,
+      reasons: ['platform: signal "openclaw" matched'],
+    });
     expect(listRequests(reader, { limit: 10, failed: true }).map((row) => row.id)).toEqual([3]);
     expect(listRequests(reader, { limit: 10, platform: 'none' }).map((row) => row.id)).toEqual([3]);
     expect(listRequests(reader, { limit: 10, beforeId: 3 }).map((row) => row.id)).toEqual([2, 1]);
@@ -88,7 +99,15 @@ describe('ledger store', () => {
     store.insert(Array.from({ length: 20 }, (_, i) => entry({ totalMs: i + 1, platform: i < 15 ? 'openclaw' : 'codex' })));
     store.insert([entry({ totalMs: 1000, errorType: 'api_error', status: 502, usage: null, costUsd: null, platform: 'codex' })]);
     const report = summarize(store.db, { since: parseSince('1h') }, 'platform');
-    expect(report.total).toMatchObject({ requests: 21, errors: 1, inputTokens: 200, outputTokens: 400, cacheReadTokens: 600, cacheWriteTokens: 800, unpricedRequests: 1 });
+    expect(report.total).toMatchObject({
+      requests: 21,
+      errors: 1,
+      inputTokens: 200,
+      outputTokens: 400,
+      cacheReadTokens: 600,
+      cacheWriteTokens: 800,
+      unpricedRequests: 1,
+    });
     expect(report.total.costUsd).toBeCloseTo(10, 10);
     expect(report.total.p50Ms).toBe(11); // ceil(0.5 × 21) = 11th of 1..20, 1000
     expect(report.total.p95Ms).toBe(20); // ceil(0.95 × 21) = 20th

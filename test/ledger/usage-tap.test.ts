@@ -26,13 +26,37 @@ async function observe(contentType: string, chunks: readonly Buffer[], contentEn
 const whole = (body: string): Buffer[] => [Buffer.from(body)];
 const bytewise = (body: string): Buffer[] => [...Buffer.from(body)].map((byte) => Buffer.from([byte]));
 const sse = (events: ReadonlyArray<[string | null, unknown]>, newline = '\n'): string =>
-  events.map(([name, data]) => `${name ? `event: ${name}${newline}` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}${newline}${newline}`).join('');
+  events
+    .map(([name, data]) => `${name ? `event: ${name}${newline}` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}${newline}${newline}`)
+    .join('');
 
 const ANTHROPIC_CACHED_SSE = sse([
-  ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], usage: { input_tokens: 120, cache_read_input_tokens: 5000, cache_creation_input_tokens: 300, cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 100 }, output_tokens: 1 } } }],
+  [
+    'message_start',
+    {
+      type: 'message_start',
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5-20250929',
+        content: [],
+        usage: {
+          input_tokens: 120,
+          cache_read_input_tokens: 5000,
+          cache_creation_input_tokens: 300,
+          cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 100 },
+          output_tokens: 1,
+        },
+      },
+    },
+  ],
   ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
   ['ping', { type: 'ping' }],
-  ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a "quoted" \\ back\\slash and "usage":{"input_tokens":999} in text' } }],
+  [
+    'content_block_delta',
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a "quoted" \\ back\\slash and "usage":{"input_tokens":999} in text' } },
+  ],
   ['content_block_stop', { type: 'content_block_stop', index: 0 }],
   ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 57 } }],
   ['message_stop', { type: 'message_stop' }],
@@ -105,7 +129,11 @@ describe('response usage tap', () => {
     {
       name: 'OpenAI chat JSON with cached prompt tokens',
       contentType: 'application/json',
-      body: JSON.stringify({ ...CANNED.openaiChat, model: 'gpt-4o-2024-08-06', usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, prompt_tokens_details: { cached_tokens: 40 } } }),
+      body: JSON.stringify({
+        ...CANNED.openaiChat,
+        model: 'gpt-4o-2024-08-06',
+        usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, prompt_tokens_details: { cached_tokens: 40 } },
+      }),
       expected: { model: 'gpt-4o-2024-08-06', usage: usage(60, 10, 40), errorType: null },
     },
     {
@@ -113,7 +141,18 @@ describe('response usage tap', () => {
       contentType: 'text/event-stream',
       body:
         openaiChatSse().slice(0, -1).join('') +
-        sse([[null, { id: 'c', object: 'chat.completion.chunk', model: 'gpt-mock-1', choices: [], usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15, prompt_tokens_details: { cached_tokens: 0 } } }]]) +
+        sse([
+          [
+            null,
+            {
+              id: 'c',
+              object: 'chat.completion.chunk',
+              model: 'gpt-mock-1',
+              choices: [],
+              usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15, prompt_tokens_details: { cached_tokens: 0 } },
+            },
+          ],
+        ]) +
         'data: [DONE]\n\n',
       expected: { model: 'gpt-mock-1', usage: usage(9, 6), errorType: null },
     },
@@ -126,7 +165,17 @@ describe('response usage tap', () => {
     {
       name: 'Responses JSON with cached and reasoning tokens',
       contentType: 'application/json',
-      body: JSON.stringify({ ...responsesObject(), error: null, usage: { input_tokens: 50, input_tokens_details: { cached_tokens: 20 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 10 }, total_tokens: 80 } }),
+      body: JSON.stringify({
+        ...responsesObject(),
+        error: null,
+        usage: {
+          input_tokens: 50,
+          input_tokens_details: { cached_tokens: 20 },
+          output_tokens: 30,
+          output_tokens_details: { reasoning_tokens: 10 },
+          total_tokens: 80,
+        },
+      }),
       expected: { model: 'gpt-mock-1', usage: usage(30, 30, 20), errorType: null },
     },
     {
@@ -138,15 +187,40 @@ describe('response usage tap', () => {
     {
       name: 'Responses SSE failure',
       contentType: 'text/event-stream',
-      body: sse([['response.failed', { type: 'response.failed', response: { model: 'gpt-5-codex', status: 'failed', error: { code: 'server_error', message: 'x' }, usage: null } }]]),
+      body: sse([
+        [
+          'response.failed',
+          { type: 'response.failed', response: { model: 'gpt-5-codex', status: 'failed', error: { code: 'server_error', message: 'x' }, usage: null } },
+        ],
+      ]),
       expected: { model: 'gpt-5-codex', usage: null, errorType: 'server_error' },
     },
     { name: 'garbage bytes', contentType: 'application/json', body: '\u0000\u00ff}{]]"', expected: { model: null, usage: null, errorType: null } },
-    { name: 'truncated JSON', contentType: 'application/json', body: JSON.stringify(CANNED.anthropicMessage).slice(0, 100), expected: { model: 'claude-mock-1', usage: null, errorType: null } },
+    {
+      name: 'truncated JSON',
+      contentType: 'application/json',
+      body: JSON.stringify(CANNED.anthropicMessage).slice(0, 100),
+      expected: { model: 'claude-mock-1', usage: null, errorType: null },
+    },
     { name: 'a JSON array', contentType: 'application/json', body: '[{"usage":{"input_tokens":1}}]', expected: { model: null, usage: null, errorType: null } },
-    { name: 'an HTML page labelled JSON', contentType: 'application/json', body: '<html><body>502 Bad Gateway</body></html>', expected: { model: null, usage: null, errorType: null } },
-    { name: 'SSE of garbage', contentType: 'text/event-stream', body: 'event: message_start\ndata: {not json\n\n:comment\nretry: x\n\ndata: [DONE]\n\n', expected: { model: null, usage: null, errorType: null } },
-    { name: 'usage with invalid numbers', contentType: 'application/json', body: '{"model":"m","usage":{"input_tokens":"ten","output_tokens":-3}}', expected: { model: 'm', usage: null, errorType: null } },
+    {
+      name: 'an HTML page labelled JSON',
+      contentType: 'application/json',
+      body: '<html><body>502 Bad Gateway</body></html>',
+      expected: { model: null, usage: null, errorType: null },
+    },
+    {
+      name: 'SSE of garbage',
+      contentType: 'text/event-stream',
+      body: 'event: message_start\ndata: {not json\n\n:comment\nretry: x\n\ndata: [DONE]\n\n',
+      expected: { model: null, usage: null, errorType: null },
+    },
+    {
+      name: 'usage with invalid numbers',
+      contentType: 'application/json',
+      body: '{"model":"m","usage":{"input_tokens":"ten","output_tokens":-3}}',
+      expected: { model: 'm', usage: null, errorType: null },
+    },
   ];
 
   test.each(cases)('$name', async ({ contentType, body, expected }) => {
@@ -195,7 +269,12 @@ describe('response usage tap', () => {
 
   test('a large body: text is skipped, the usage at its end is found', async () => {
     const text = 'x'.repeat(1024) + '\\"'.repeat(100);
-    const body = JSON.stringify({ id: 'm', model: 'claude-opus-4-8', content: Array.from({ length: 4000 }, () => ({ type: 'text', text })), usage: { input_tokens: 5, output_tokens: 6 } });
+    const body = JSON.stringify({
+      id: 'm',
+      model: 'claude-opus-4-8',
+      content: Array.from({ length: 4000 }, () => ({ type: 'text', text })),
+      usage: { input_tokens: 5, output_tokens: 6 },
+    });
     const chunks: Buffer[] = [];
     const bytes = Buffer.from(body);
     for (let i = 0; i < bytes.length; i += 16_384) chunks.push(bytes.subarray(i, i + 16_384));
@@ -206,7 +285,11 @@ describe('response usage tap', () => {
 describe('request model tap', () => {
   test.each([
     ['model first', '{"model":"claude-opus-4-8","messages":[]}', 'claude-opus-4-8'],
-    ['model after the messages (OpenClaw key order puts system later; messages first)', '{"messages":[{"role":"user","content":"say \\"model\\": x"}],"model":"gpt-5"}', 'gpt-5'],
+    [
+      'model after the messages (OpenClaw key order puts system later; messages first)',
+      '{"messages":[{"role":"user","content":"say \\"model\\": x"}],"model":"gpt-5"}',
+      'gpt-5',
+    ],
     ['no model', '{"messages":[]}', null],
     ['not JSON', 'hello', null],
   ])('%s', (_name, body, expected) => {
@@ -226,7 +309,14 @@ describe('request model tap', () => {
 
 describe('usage normalisation', () => {
   test("the claude CLI's result record usage (companion) reads as Anthropic usage", () => {
-    const result = { input_tokens: 12, cache_creation_input_tokens: 4, cache_read_input_tokens: 100, output_tokens: 5, cache_creation: { ephemeral_1h_input_tokens: 4, ephemeral_5m_input_tokens: 0 }, service_tier: 'standard' };
+    const result = {
+      input_tokens: 12,
+      cache_creation_input_tokens: 4,
+      cache_read_input_tokens: 100,
+      output_tokens: 5,
+      cache_creation: { ephemeral_1h_input_tokens: 4, ephemeral_5m_input_tokens: 0 },
+      service_tier: 'standard',
+    };
     expect(fromAnyUsage(result)).toEqual(usage(12, 5, 100, 4, 4));
   });
 });

@@ -63,7 +63,15 @@ describe('ledger bounds (child process, stalled ledger worker)', () => {
     execFileSync('mkdir', ['-p', dir]);
     execFileSync('mkfifo', [fifo]);
     const configPath = path.join(dir, 'tokenpak.config.cjs');
-    writeFileSync(configPath, stallingConfig(stall, fifo, { server: { port: 0, shutdownTimeoutMs: 2000 }, state: { dir: stateDir }, providers: upstreamsAt(upstream.url), log: { level: 'info' } }));
+    writeFileSync(
+      configPath,
+      stallingConfig(stall, fifo, {
+        server: { port: 0, shutdownTimeoutMs: 2000 },
+        state: { dir: stateDir },
+        providers: upstreamsAt(upstream.url),
+        log: { level: 'info' },
+      }),
+    );
     const cli = await startCli(['--config', configPath], { cwd: dir, env: { HOME: dir } });
     running.push(cli);
     const exited = new Promise<Exit>((resolve) => {

@@ -31,7 +31,8 @@ describe('tokenpak reload (child processes)', () => {
     await after?.close();
   });
 
-  const pidRecord = (): { reloads: number; lastReload: unknown } => JSON.parse(readFileSync(path.join(proxy.dir, 'state', 'tokenpak.pid'), 'utf8')) as { reloads: number; lastReload: unknown };
+  const pidRecord = (): { reloads: number; lastReload: unknown } =>
+    JSON.parse(readFileSync(path.join(proxy.dir, 'state', 'tokenpak.pid'), 'utf8')) as { reloads: number; lastReload: unknown };
   const rewrite = (change: (config: Record<string, unknown>) => Record<string, unknown>): void =>
     writeFileSync(proxy.configPath, JSON.stringify(change(JSON.parse(readFileSync(proxy.configPath, 'utf8')) as Record<string, unknown>), null, 2));
   const reload = () => runCli(['reload', '--config', proxy.configPath], { cwd: proxy.dir, env: { HOME: proxy.dir } });

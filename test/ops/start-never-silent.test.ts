@@ -21,7 +21,10 @@ function startWithPlugin(temp: string, source: string): { ended: Promise<Ended>;
   writeFileSync(path.join(pluginDir, 'index.js'), source);
   const configPath = path.join(temp, 'tokenpak.config.json');
   writeFileSync(configPath, JSON.stringify({ server: { port: 0 }, state: { dir: path.join(temp, 'state') }, plugins: { dirs: [path.join(temp, 'plugins')] } }));
-  const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', configPath], { cwd: REPO_ROOT, env: { ...process.env, HOME: temp, TOKENPAK_PORT: '0' } });
+  const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', configPath], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, HOME: temp, TOKENPAK_PORT: '0' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -91,7 +94,10 @@ describe('tokenpak start never exits silently (child process)', () => {
 
   test('an uncaught exception after start: exit 1 with the reason (redacted)', async () => {
     const dir = tempDir();
-    const run = startWithPlugin(dir, `module.exports = { name: 'trouble', apiVersion: 1, setup() { setTimeout(() => { throw new Error('bad key ${SECRET}'); }, 300); } };\n`);
+    const run = startWithPlugin(
+      dir,
+      `module.exports = { name: 'trouble', apiVersion: 1, setup() { setTimeout(() => { throw new Error('bad key ${SECRET}'); }, 300); } };\n`,
+    );
     kills.push(run.kill);
     const ended = await within(run.ended, 30_000, 'the process to exit');
     expect(ended.code).toBe(1);

@@ -49,7 +49,10 @@ export default definePlugin({ name: 'acme', apiVersion: 1, setup(ctx) {
     );
     const proxy = await startProxy({ plugins: { dirs: [pluginsDir] }, providers: upstreamsAt(upstream.url) });
     try {
-      expect(proxy.tokenpak.plugins.find((plugin) => plugin.name === 'bad-control')).toMatchObject({ state: 'failed', reason: expect.stringContaining('must be a custom header name starting with "x-"') });
+      expect(proxy.tokenpak.plugins.find((plugin) => plugin.name === 'bad-control')).toMatchObject({
+        state: 'failed',
+        reason: expect.stringContaining('must be a custom header name starting with "x-"'),
+      });
       const response = await rawRequest(`${proxy.url}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-surface-test', 'X-Acme-Run': 'run-7', 'X-Acme-Other': 'kept' },
@@ -65,7 +68,7 @@ export default definePlugin({ name: 'acme', apiVersion: 1, setup(ctx) {
     }
   });
 
-  test('x-openclaw-session is the OpenClaw plugin\'s control header, not core\'s: with the plugin disabled it is an ordinary header', async () => {
+  test("x-openclaw-session is the OpenClaw plugin's control header, not core's: with the plugin disabled it is an ordinary header", async () => {
     const proxy = await startProxy({ plugins: { disabled: ['openclaw'] }, providers: upstreamsAt(upstream.url) });
     try {
       const response = await rawRequest(`${proxy.url}/v1/messages`, {
@@ -91,12 +94,22 @@ export default definePlugin({ name: 'acme', apiVersion: 1, setup(ctx) {
   ctx.logger.info('PEEK' + JSON.stringify({ keys: Object.keys(ctx.config).sort(), codex: ctx.config.credentials.codex, upstream: ctx.config.providers['tokenpak-anthropic']?.upstream, frozen: Object.isFrozen(ctx.config), mutation, server: (ctx.config as any).server ?? null }));
 } };`,
     );
-    const proxy = await startProxy({ plugins: { dirs: [pluginsDir] }, providers: upstreamsAt(upstream.url), server: { authToken: 'a-long-shared-secret-0123456789' }, credentials: { codex: '/tmp/codex-auth.json' } });
+    const proxy = await startProxy({
+      plugins: { dirs: [pluginsDir] },
+      providers: upstreamsAt(upstream.url),
+      server: { authToken: 'a-long-shared-secret-0123456789' },
+      credentials: { codex: '/tmp/codex-auth.json' },
+    });
     try {
       expect(proxy.tokenpak.plugins.find((plugin) => plugin.name === 'peek')).toMatchObject({ state: 'loaded' });
-      const line = proxy.logs.join('\n').split('\n').find((entry) => entry.includes('PEEK'))!;
+      const line = proxy.logs
+        .join('\n')
+        .split('\n')
+        .find((entry) => entry.includes('PEEK'))!;
       const seen = JSON.parse(line.slice(line.indexOf('PEEK') + 4).replace(/\s.*$/, '')) as Record<string, unknown>;
-      expect({ seen, logs: seen.keys ? '' : proxy.logs.join('') }).toMatchObject({ seen: { keys: ['credentials', 'providers'], codex: '/tmp/codex-auth.json', upstream: upstream.url, frozen: true, mutation: 'refused', server: null } });
+      expect({ seen, logs: seen.keys ? '' : proxy.logs.join('') }).toMatchObject({
+        seen: { keys: ['credentials', 'providers'], codex: '/tmp/codex-auth.json', upstream: upstream.url, frozen: true, mutation: 'refused', server: null },
+      });
       expect(proxy.tokenpak.config.config.credentials.codex).toBe('/tmp/codex-auth.json');
     } finally {
       await proxy.stop();
@@ -107,11 +120,20 @@ export default definePlugin({ name: 'acme', apiVersion: 1, setup(ctx) {
     const dir = path.join(temp.dir, 'typed');
     mkdirSync(dir, { recursive: true });
     const wrong = path.join(dir, 'wrong.ts');
-    writeFileSync(wrong, `import { PlatformBridge, definePlugin } from '@tokenpak/core/plugin';\nexport default definePlugin({ name: 'w', apiVersion: 1, setup() { void PlatformBridge; } });\n`);
+    writeFileSync(
+      wrong,
+      `import { PlatformBridge, definePlugin } from '@tokenpak/core/plugin';\nexport default definePlugin({ name: 'w', apiVersion: 1, setup() { void PlatformBridge; } });\n`,
+    );
     const right = path.join(REPO_ROOT, 'plugins', 'codex', 'index.ts');
-    const parsed = ts.getParsedCommandLineOfConfigFile(path.join(REPO_ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      path.join(REPO_ROOT, 'tsconfig.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    )!;
     const program = ts.createProgram([wrong, right], { ...parsed.options, noEmit: true });
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((diagnostic) => `${diagnostic.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map((diagnostic) => `${diagnostic.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
     expect(diagnostics.filter((line) => line.startsWith(wrong))).toEqual([expect.stringContaining("has no exported member 'PlatformBridge'")]);
     expect(diagnostics.filter((line) => !line.startsWith(wrong))).toEqual([]);
   });

@@ -38,7 +38,10 @@ const headersOf = (record: Record<string, string>): Headers => {
 
 const route = (tokenpak: TokenPak, headers: Record<string, string>, url = '/v1/messages', body?: unknown) => {
   const mark = url.indexOf('?');
-  return tokenpak.resolver.resolve({ method: 'POST', path: mark === -1 ? url : url.slice(0, mark), search: mark === -1 ? '' : url.slice(mark), headers: headersOf(headers) }, body);
+  return tokenpak.resolver.resolve(
+    { method: 'POST', path: mark === -1 ? url : url.slice(0, mark), search: mark === -1 ? '' : url.slice(mark), headers: headersOf(headers) },
+    body,
+  );
 };
 
 describe('the claude-code platform signal', () => {
@@ -57,7 +60,15 @@ describe('the claude-code platform signal', () => {
       expect(decision.platform).toBe('claude-code');
       expect(decision.sessionId).toBe(capture.headers['x-claude-code-session-id']);
       expect(baseline.platform).toBeNull();
-      expect({ provider: decision.provider, source: decision.providerSource, cls: decision.routeClass, backend: decision.backend, via: decision.via, url: decision.upstreamUrl, credentials: decision.credentialSource }).toEqual({
+      expect({
+        provider: decision.provider,
+        source: decision.providerSource,
+        cls: decision.routeClass,
+        backend: decision.backend,
+        via: decision.via,
+        url: decision.upstreamUrl,
+        credentials: decision.credentialSource,
+      }).toEqual({
         provider: baseline.provider,
         source: baseline.providerSource,
         cls: baseline.routeClass,

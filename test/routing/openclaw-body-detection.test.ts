@@ -47,7 +47,12 @@ function splitUrl(url: string): { path: string; search: string } {
   return mark === -1 ? { path: url, search: '' } : { path: url.slice(0, mark), search: url.slice(mark) };
 }
 
-function routeCapture(tokenpak: TokenPak, capture: CapturedRequest, headers: Record<string, string> = capture.headers, body: unknown = capture.bodyJson): RouteDecision {
+function routeCapture(
+  tokenpak: TokenPak,
+  capture: CapturedRequest,
+  headers: Record<string, string> = capture.headers,
+  body: unknown = capture.bodyJson,
+): RouteDecision {
   return tokenpak.resolver.resolve({ method: capture.method, ...splitUrl(capture.url), headers: headersOf(headers) }, body);
 }
 
@@ -108,7 +113,11 @@ describe('OpenClaw body detection with default settings', () => {
   test('Claude Code and Codex captures are never offered to the body phase', () => {
     for (const capture of [...loadCaptures('claude-code'), ...loadCaptures('codex')]) {
       const request = { method: capture.method, ...splitUrl(capture.url), headers: headersOf(capture.headers) };
-      expect({ tag: capture.tag, url: capture.url, wanters: tokenpak.resolver.inspect(request).bodyWanters.length }).toEqual({ tag: capture.tag, url: capture.url, wanters: 0 });
+      expect({ tag: capture.tag, url: capture.url, wanters: tokenpak.resolver.inspect(request).bodyWanters.length }).toEqual({
+        tag: capture.tag,
+        url: capture.url,
+        wanters: 0,
+      });
     }
   });
 
@@ -127,7 +136,11 @@ describe('OpenClaw body detection with default settings', () => {
   });
 
   test('the marker without a Runtime line → openclaw with no session', () => {
-    const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }], system: [{ type: 'text', text: '<!-- openclaw:attempt:STABLE -->\nYou are a personal assistant running inside OpenClaw.' }] };
+    const body = {
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      system: [{ type: 'text', text: '<!-- openclaw:attempt:STABLE -->\nYou are a personal assistant running inside OpenClaw.' }],
+    };
     const decision = routeCapture(tokenpak, OPENCLAW[0]!, OPENCLAW[0]!.headers, body);
     expect(decision).toMatchObject({ platform: 'openclaw', sessionId: null, provider: 'tokenpak-claude-code', providerSource: 'signal:openclaw' });
   });
@@ -160,7 +173,13 @@ describe('OpenClaw body detection with default settings', () => {
   test('body-detected OpenClaw with X-TokenPak-Backend api', () => {
     const capture = OPENCLAW.find((item) => item.tag === '05-custom-openai-completions')!;
     const decision = routeCapture(tokenpak, capture, { ...capture.headers, 'x-tokenpak-backend': 'api' });
-    expect(decision).toMatchObject({ platform: 'openclaw', sessionId: CAPTURE_SESSIONS[capture.tag], provider: 'tokenpak-anthropic', providerSource: 'backend-header', backend: 'api' });
+    expect(decision).toMatchObject({
+      platform: 'openclaw',
+      sessionId: CAPTURE_SESSIONS[capture.tag],
+      provider: 'tokenpak-anthropic',
+      providerSource: 'backend-header',
+      backend: 'api',
+    });
   });
 });
 
@@ -178,7 +197,8 @@ describe('plugins.settings.openclaw', () => {
 
   test('userAgentPrefixes add prefixes (case-insensitive); openclaw itself still matches', async () => {
     const tokenpak = await tokenpakWith({ plugins: { settings: { openclaw: { userAgentPrefixes: ['My-Claw', '  hermes-agent  '] } } } }, 'prefixes');
-    const route = (userAgent: string) => tokenpak.resolver.resolve({ method: 'POST', path: '/v1/messages', search: '', headers: headersOf({ 'user-agent': userAgent }) });
+    const route = (userAgent: string) =>
+      tokenpak.resolver.resolve({ method: 'POST', path: '/v1/messages', search: '', headers: headersOf({ 'user-agent': userAgent }) });
     expect(route('my-claw/2.0')).toMatchObject({ platform: 'openclaw', provider: 'tokenpak-claude-code', providerSource: 'signal:openclaw', backend: 'oauth' });
     expect(route('MY-CLAW')).toMatchObject({ platform: 'openclaw' });
     expect(route('Hermes-Agent/1.4')).toMatchObject({ platform: 'openclaw' });
@@ -189,8 +209,19 @@ describe('plugins.settings.openclaw', () => {
 
   test('defaultProvider changes the provider of header- and body-detected OpenClaw traffic', async () => {
     const tokenpak = await tokenpakWith({ plugins: { settings: { openclaw: { defaultProvider: 'tokenpak-anthropic' } } } }, 'provider');
-    const byHeader = tokenpak.resolver.resolve({ method: 'POST', path: '/v1/messages', search: '', headers: headersOf({ 'user-agent': 'openclaw', authorization: 'Bearer sk-ant-oat01-SETTINGSoauth-0001' }) });
-    expect(byHeader).toMatchObject({ platform: 'openclaw', provider: 'tokenpak-anthropic', providerSource: 'signal:openclaw', routeClass: 'anthropic-sdk', backend: 'oauth' });
+    const byHeader = tokenpak.resolver.resolve({
+      method: 'POST',
+      path: '/v1/messages',
+      search: '',
+      headers: headersOf({ 'user-agent': 'openclaw', authorization: 'Bearer sk-ant-oat01-SETTINGSoauth-0001' }),
+    });
+    expect(byHeader).toMatchObject({
+      platform: 'openclaw',
+      provider: 'tokenpak-anthropic',
+      providerSource: 'signal:openclaw',
+      routeClass: 'anthropic-sdk',
+      backend: 'oauth',
+    });
 
     const capture = OPENCLAW.find((item) => item.tag === '01-agent-exec-anthropic')!;
     expect(routeCapture(tokenpak, capture)).toMatchObject({

@@ -144,7 +144,14 @@ describe('PlatformBridge registry', () => {
         throw new Error('extractFromBody failed');
       },
     });
-    bridge.register({ name: 'body-ok', defaultProvider: 'tokenpak-anthropic', priority: -1, extract: () => null, wantsBody: () => true, extractFromBody: () => ({ platform: 'body-ok' }) });
+    bridge.register({
+      name: 'body-ok',
+      defaultProvider: 'tokenpak-anthropic',
+      priority: -1,
+      extract: () => null,
+      wantsBody: () => true,
+      extractFromBody: () => ({ platform: 'body-ok' }),
+    });
     const wanters = bridge.bodyWanters(new Headers(), REQUEST);
     expect(wanters.map((wanter) => wanter.name)).toEqual(['body-broken-2', 'body-ok']);
     expect(bridge.detectFromBody(wanters, {}, new Headers(), REQUEST)?.origin.platform).toBe('body-ok');
@@ -270,9 +277,15 @@ export default definePlugin({
         body: '{"model":"m","max_tokens":1,"messages":[]}',
       });
       expect(response.status).toBe(200);
-      expect(response.headers['x-tokenpak-route']).toBe('platform=openclaw; session=none; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http');
+      expect(response.headers['x-tokenpak-route']).toBe(
+        'platform=openclaw; session=none; provider=tokenpak-claude-code; source=signal:openclaw; class=claude-code-cli; backend=oauth; via=http',
+      );
     }
-    const plain = await rawRequest(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' });
+    const plain = await rawRequest(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"m","messages":[]}',
+    });
     expect(plain.status).toBe(200);
     expect(plain.headers['x-tokenpak-route']).toBe('platform=none; session=none; provider=none; source=none; class=openai-sdk; backend=api; via=http');
     expect(upstream.requests).toHaveLength(4);

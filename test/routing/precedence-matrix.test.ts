@@ -50,7 +50,16 @@ describe.each([true, false])('routing precedence matrix (§2.2–§2.4), compani
     expect([...sources].sort()).toEqual(['backend-header', 'header', 'none', 'signal:acme', 'signal:codex', 'signal:openclaw']);
     expect(new Set(MATRIX.map((row) => row.expect.backend))).toEqual(new Set(['api', 'oauth', 'codex']));
     const classes = new Set(MATRIX.map((row) => row.expect.routeClass));
-    for (const routeClass of ['claude-code-cli', 'claude-code-sdk', 'claude-code-ide', 'claude-code-tmux', 'claude-code-cron', 'anthropic-sdk', 'openai-sdk', 'generic']) {
+    for (const routeClass of [
+      'claude-code-cli',
+      'claude-code-sdk',
+      'claude-code-ide',
+      'claude-code-tmux',
+      'claude-code-cron',
+      'anthropic-sdk',
+      'openai-sdk',
+      'generic',
+    ]) {
       expect(classes).toContain(routeClass);
     }
   });

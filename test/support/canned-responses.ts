@@ -47,11 +47,7 @@ export function openaiChatSse(texts: readonly string[] = CANNED.openaiStreamText
     model: 'gpt-mock-1',
     choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
   });
-  return [
-    chunk({ role: 'assistant', content: '' }, null),
-    ...texts.map((text) => chunk({ content: text }, null)),
-    chunk({}, 'stop'),
-  ]
+  return [chunk({ role: 'assistant', content: '' }, null), ...texts.map((text) => chunk({ content: text }, null)), chunk({}, 'stop')]
     .map((data) => `data: ${JSON.stringify(data)}\n\n`)
     .concat('data: [DONE]\n\n');
 }
@@ -80,7 +76,10 @@ export function responsesSse(): string[] {
   const done = responsesObject();
   const events: Array<[string, object]> = [
     ['response.created', { type: 'response.created', sequence_number: 0, response: { ...responsesObject('in_progress'), output: [] } }],
-    ['response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_mock01', output_index: 0, content_index: 0, delta: CANNED.responsesText }],
+    [
+      'response.output_text.delta',
+      { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_mock01', output_index: 0, content_index: 0, delta: CANNED.responsesText },
+    ],
     ['response.completed', { type: 'response.completed', sequence_number: 2, response: done }],
   ];
   return events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);

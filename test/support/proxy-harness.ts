@@ -41,7 +41,11 @@ export async function startProxy(config: TokenPakConfigInput = {}, env: NodeJS.P
   const resolved = await loadConfig(loadOptions);
   const logs: string[] = [];
   // The load options go along so `tokenpak.reload()` re-reads the same file.
-  const tokenpak = await createTokenPak({ ...loadOptions, config: resolved, logger: createLogger(resolved.config.log.level, { write: (line) => void logs.push(line) }) });
+  const tokenpak = await createTokenPak({
+    ...loadOptions,
+    config: resolved,
+    logger: createLogger(resolved.config.log.level, { write: (line) => void logs.push(line) }),
+  });
   const address = await tokenpak.listen();
   return {
     url: address.url,

@@ -277,7 +277,17 @@ export function tryConnect(port: number, host = '127.0.0.1'): Promise<string | n
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1 and legacy), which a proxy must not forward. */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /**
  * The end-to-end headers of a flat raw-headers array, in order and spelling: without

@@ -33,15 +33,16 @@ async function writeRandomBody(res: ServerResponse, size: number): Promise<strin
     const chunk = randomBytes(Math.min(64 * 1024, left));
     hash.update(chunk);
     left -= chunk.length;
-    if (!res.write(chunk)) await new Promise<void>((resolve) => {
-      const wake = (): void => {
-        res.off('drain', wake);
-        res.off('close', wake);
-        resolve();
-      };
-      res.once('drain', wake);
-      res.once('close', wake);
-    });
+    if (!res.write(chunk))
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          res.off('drain', wake);
+          res.off('close', wake);
+          resolve();
+        };
+        res.once('drain', wake);
+        res.once('close', wake);
+      });
   }
   res.end();
   return hash.digest('hex');

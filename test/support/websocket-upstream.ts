@@ -32,7 +32,13 @@ export interface WebSocketUpstream {
 }
 
 /** `response.completed` usage as the Responses API reports it: `input_tokens` includes the cached ones. */
-export const TURN_USAGE = { input_tokens: 120, input_tokens_details: { cached_tokens: 20 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 127 };
+export const TURN_USAGE = {
+  input_tokens: 120,
+  input_tokens_details: { cached_tokens: 20 },
+  output_tokens: 7,
+  output_tokens_details: { reasoning_tokens: 2 },
+  total_tokens: 127,
+};
 
 /** The server events of one Responses turn, as the SSE stream's `data:` payloads (Responses WebSocket mode). */
 export function responsesTurnEvents(model: string, id: string): string[] {

@@ -3,14 +3,18 @@ import { WebSocketTurnMeter, type WebSocketTurn } from '../../packages/core/src/
 
 type SenderStatic = { frame(data: Buffer, options: { fin: boolean; mask: boolean; opcode: number; readOnly: boolean; rsv1: boolean }): Buffer[] };
 const Sender = (WebSocket as unknown as { Sender: SenderStatic }).Sender;
-const textFrame = (text: string, masked: boolean): Buffer => Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, mask: masked, opcode: 0x01, readOnly: false, rsv1: false }));
+const textFrame = (text: string, masked: boolean): Buffer =>
+  Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, mask: masked, opcode: 0x01, readOnly: false, rsv1: false }));
 
 describe('WebSocketTurnMeter', () => {
   test('never changes the bytes it is shown (client frames are masked; the reader must not unmask the relayed buffer)', () => {
     const turns: WebSocketTurn[] = [];
     const meter = new WebSocketTurnMeter(undefined, (turn) => turns.push(turn));
     const create = textFrame(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex' }), true);
-    const done = textFrame(JSON.stringify({ type: 'response.completed', response: { model: 'gpt-5-codex', usage: { input_tokens: 5, output_tokens: 1 } } }), false);
+    const done = textFrame(
+      JSON.stringify({ type: 'response.completed', response: { model: 'gpt-5-codex', usage: { input_tokens: 5, output_tokens: 1 } } }),
+      false,
+    );
     const createBefore = Buffer.from(create);
     const doneBefore = Buffer.from(done);
     // The same buffers twice, as a relay would hand over chunks it has just written.

@@ -19,7 +19,14 @@ export interface BackgroundProxy {
  * appended to `<state.dir>/tokenpak.log`, then waits until `url` answers as a TokenPak.
  * Rejects with the log's path when it does not come up.
  */
-export async function startBackgroundProxy(options: { url: string; stateDir: string; configPath?: string; env: NodeJS.ProcessEnv; cwd: string; authToken?: string }): Promise<BackgroundProxy> {
+export async function startBackgroundProxy(options: {
+  url: string;
+  stateDir: string;
+  configPath?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  authToken?: string;
+}): Promise<BackgroundProxy> {
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const log = path.join(options.stateDir, 'tokenpak.log');
   const fd = openSync(log, 'a', 0o600);

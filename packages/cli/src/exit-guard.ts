@@ -29,7 +29,8 @@ export function guardExit(write: (text: string) => void, cleanup: () => void): E
   };
   const onBeforeExit = (): void => {
     const doing = { starting: 'while starting', running: 'while serving', stopping: 'before shutdown finished' }[guard.phase];
-    const hint = guard.phase === 'starting' ? ' (something it waited for never settled and nothing else was left to run: e.g. a plugin whose setup() never resolves)' : '';
+    const hint =
+      guard.phase === 'starting' ? ' (something it waited for never settled and nothing else was left to run: e.g. a plugin whose setup() never resolves)' : '';
     fail(`stopped unexpectedly ${doing}: the event loop emptied${hint}`);
   };
   const onUncaught = (error: unknown): void => fail(`fatal: uncaught exception${guard.phase === 'starting' ? ' while starting' : ''}: ${describe(error)}`);

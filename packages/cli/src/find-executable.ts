@@ -7,7 +7,13 @@ import path from 'node:path';
  * startup to warn once about a missing `claude` CLI, before any request needs it.
  */
 export function isExecutableOnPath(command: string, pathValue: string | undefined): boolean {
-  const candidates = command.includes('/') || command.includes(path.sep) ? [command] : (pathValue ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+  const candidates =
+    command.includes('/') || command.includes(path.sep)
+      ? [command]
+      : (pathValue ?? '')
+          .split(path.delimiter)
+          .filter(Boolean)
+          .map((dir) => path.join(dir, command));
   return candidates.some((candidate) => {
     try {
       accessSync(candidate, constants.X_OK);

@@ -55,7 +55,10 @@ export class InstanceFile {
     const settled = await settleWithin(work, STATE_DIR_BOUND_MS);
     if (settled.state === 'fulfilled') return settled.value;
     if (settled.state === 'timeout') this.stalled = true;
-    const why = settled.state === 'timeout' ? `it did not finish within ${STATE_DIR_BOUND_MS} ms (is state.dir on a slow or stalled filesystem?)` : (settled.error as Error).message;
+    const why =
+      settled.state === 'timeout'
+        ? `it did not finish within ${STATE_DIR_BOUND_MS} ms (is state.dir on a slow or stalled filesystem?)`
+        : (settled.error as Error).message;
     this.logger.warn(`could not ${what} ${this.file}: ${why}; tokenpak stop/reload cannot find this instance`);
     return null;
   }

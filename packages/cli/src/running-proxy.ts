@@ -1,9 +1,5 @@
-
 /** What answers at the proxy's address. */
-export type ProxyProbe =
-  | { state: 'tokenpak'; version?: string }
-  | { state: 'free' }
-  | { state: 'other'; detail: string };
+export type ProxyProbe = { state: 'tokenpak'; version?: string } | { state: 'free' } | { state: 'other'; detail: string };
 
 const PROBE_TIMEOUT_MS = 3000;
 

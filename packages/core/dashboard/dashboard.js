@@ -67,7 +67,8 @@
     tr.dataset.requestId = row.requestId;
     tr.dataset.id = String(row.id);
     if (row.errorType) tr.classList.add('failed');
-    const tokens = row.inputTokens === null ? '—' : `${integer(row.inputTokens + (row.cacheReadTokens || 0) + (row.cacheWriteTokens || 0))} → ${integer(row.outputTokens)}`;
+    const tokens =
+      row.inputTokens === null ? '—' : `${integer(row.inputTokens + (row.cacheReadTokens || 0) + (row.cacheWriteTokens || 0))} → ${integer(row.outputTokens)}`;
     const cells = [
       [clock(row.startedAt)],
       [row.platform || 'none'],
@@ -107,7 +108,12 @@
       ['error', row.errorType || '—'],
       ['time to first byte / total', `${duration(row.ttfbMs)} / ${duration(row.totalMs)}`],
       ['bytes in / out', `${integer(row.bytesIn)} / ${integer(row.bytesOut)}`],
-      ['tokens', row.inputTokens === null ? 'unknown' : `input ${integer(row.inputTokens)}, output ${integer(row.outputTokens)}, cache read ${integer(row.cacheReadTokens)}, cache write ${integer(row.cacheWriteTokens)}`],
+      [
+        'tokens',
+        row.inputTokens === null
+          ? 'unknown'
+          : `input ${integer(row.inputTokens)}, output ${integer(row.outputTokens)}, cache read ${integer(row.cacheReadTokens)}, cache write ${integer(row.cacheWriteTokens)}`,
+      ],
       ['cost', row.costUsd === null ? 'unknown (no usage in the answer, or no price for this model)' : money(row.costUsd)],
     ];
     for (const [name, value] of fields) list.append(element('dt', name), element('dd', value));
@@ -200,8 +206,14 @@
     const byKey = new Map(groups.map((group) => [group.key, group]));
     const keys = bucketKeys(windowName);
     const buckets = keys.map((key) => byKey.get(key) || { key, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });
-    const width = 900, height = 220, left = 56, right = 64, top = 12, bottom = 28;
-    const plotWidth = width - left - right, plotHeight = height - top - bottom;
+    const width = 900,
+      height = 220,
+      left = 56,
+      right = 64,
+      top = 12,
+      bottom = 28;
+    const plotWidth = width - left - right,
+      plotHeight = height - top - bottom;
     const tokensOf = (b) => b.inputTokens + b.outputTokens + b.cacheReadTokens + b.cacheWriteTokens;
     const maxTokens = Math.max(1, ...buckets.map(tokensOf));
     const maxCost = Math.max(0, ...buckets.map((b) => b.costUsd));

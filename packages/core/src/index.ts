@@ -6,7 +6,15 @@ import 'reflect-metadata';
 
 export * from './plugin-api';
 
-export { createTokenPak, defaultBuiltinPluginsDir, coreVersion, type TokenPak, type TokenPakOptions, type ReloadOutcome, type ShutdownOutcome } from './tokenpak';
+export {
+  createTokenPak,
+  defaultBuiltinPluginsDir,
+  coreVersion,
+  type TokenPak,
+  type TokenPakOptions,
+  type ReloadOutcome,
+  type ShutdownOutcome,
+} from './tokenpak';
 export { createContainer, TOKENS, type ContainerOptions } from './container';
 export type { RuntimeOptions } from './runtime-options';
 
@@ -40,7 +48,18 @@ export { redactText, redactHeaderValue, redactObject } from './log/redact';
 export { LedgerRecorder } from './ledger/ledger-recorder';
 export { LedgerFeed } from './ledger/ledger-feed';
 export { ledgerFileIn, openLedgerForReading, LEDGER_FILE_NAME } from './ledger/ledger-store';
-export { listRequests, rowsAfter, latestId, summarize, GROUP_KEYS, type GroupKey, type RowFilter, type StatsReport, type StatsTotals, type StatsGroup } from './ledger/ledger-queries';
+export {
+  listRequests,
+  rowsAfter,
+  latestId,
+  summarize,
+  GROUP_KEYS,
+  type GroupKey,
+  type RowFilter,
+  type StatsReport,
+  type StatsTotals,
+  type StatsGroup,
+} from './ledger/ledger-queries';
 export { rowToJson, type LedgerRow, type LedgerRowJson } from './ledger/ledger-row';
 export { parseSince, TimeWindowError } from './ledger/time-window';
 export { schemaVersion } from './ledger/schema-version';

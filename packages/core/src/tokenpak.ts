@@ -122,7 +122,8 @@ export async function createTokenPak(options: TokenPakOptions = {}): Promise<Tok
         (error: unknown) => reloadLog.warn(`generation ${previous.id} did not dispose cleanly: ${errorMessage(error)}`),
       );
       const restartNeeded = restartOnlyChanges(previous.config.config, nextConfig.config);
-      for (const report of plugins.filter((plugin) => plugin.state === 'failed')) reloadLog.warn(`plugin ${report.name} in ${report.folder} was not loaded: ${report.reason}`);
+      for (const report of plugins.filter((plugin) => plugin.state === 'failed'))
+        reloadLog.warn(`plugin ${report.name} in ${report.folder} was not loaded: ${report.reason}`);
       reloadLog.info(
         `reloaded: generation ${next.id} serves new requests (config: ${nextConfig.source ?? 'built-in defaults'}); ${previous.active} request(s) in flight finish on generation ${previous.id}`,
       );

@@ -44,7 +44,12 @@ export function sdk(proxy: RunningProxy, headers: Record<string, string>): Anthr
 export const MODEL = 'claude-sonnet-5-5';
 
 /** POST /v1/messages with exactly this body (string bodies are sent as they are). */
-export function postMessages(proxy: RunningProxy, body: unknown, headers: Record<string, string> = NO_SESSION_HEADERS, path = '/v1/messages'): Promise<RawResponse> {
+export function postMessages(
+  proxy: RunningProxy,
+  body: unknown,
+  headers: Record<string, string> = NO_SESSION_HEADERS,
+  path = '/v1/messages',
+): Promise<RawResponse> {
   return rawRequest(`${proxy.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': CALLER_KEY, ...headers },

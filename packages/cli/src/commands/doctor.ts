@@ -50,7 +50,9 @@ async function runChecks(io: CliIo, configPath: string | undefined, online: bool
     return checks;
   }
   const { config } = resolved;
-  checks.push(ok('config', resolved.source ? `config ${resolved.source} is valid` : 'no config file found: built-in defaults apply', { file: resolved.source }));
+  checks.push(
+    ok('config', resolved.source ? `config ${resolved.source} is valid` : 'no config file found: built-in defaults apply', { file: resolved.source }),
+  );
   checks.push(await portCheck(config, io.env));
 
   let tokenpak: TokenPak;

@@ -79,7 +79,12 @@ async function integrate({ io, integration, context, file, stateDir, dryRun }: R
   await writeFileAtomic(file, updated);
   const createdFile = previous?.file === file ? previous.createdFile : original === null;
   await saveEntry(stateDir, record, integration, { file, backup: previous?.backup ?? backup, createdFile, changes });
-  io.out(`${integration.title} now points at ${context.proxyUrl}: ${changes.filter((c) => c.after !== null).map((c) => keyName(c.path)).join(', ')} in ${shown}\n`);
+  io.out(
+    `${integration.title} now points at ${context.proxyUrl}: ${changes
+      .filter((c) => c.after !== null)
+      .map((c) => keyName(c.path))
+      .join(', ')} in ${shown}\n`,
+  );
   if (backup) io.out(`backup: ${shownPath(backup, io.env)}\n`);
   io.out(`undo with: tokenpak integrate ${integration.client} --undo\n`);
   return ExitCode.ok;

@@ -83,7 +83,13 @@ export async function requestsCommand(argv: string[], io: CliIo): Promise<number
     return ExitCode.ok;
   }
 
-  if (!json) io.out(`${formatFixedRow(COLUMNS, COLUMNS.map((column) => column.header))}\n`);
+  if (!json)
+    io.out(
+      `${formatFixedRow(
+        COLUMNS,
+        COLUMNS.map((column) => column.header),
+      )}\n`,
+    );
   await follow(location, io, filter, limit, print);
   return ExitCode.ok;
 }
@@ -118,10 +124,14 @@ async function follow(location: LedgerLocation, io: CliIo, filter: RowFilter, li
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, FOLLOW_POLL_MS);
-        stop.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
+        stop.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
   } finally {

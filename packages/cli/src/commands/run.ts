@@ -36,7 +36,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (probe.state === 'free') {
     const proxy = await startBackgroundProxy({ url, stateDir: resolved.config.state.dir, configPath: values.config, env: io.env, cwd: io.cwd, authToken });
-    io.err(`tokenpak: started TokenPak in the background at ${url} (pid ${proxy.pid}, log ${proxy.log}); it keeps running after ${client} exits. Stop it with: tokenpak stop\n`);
+    io.err(
+      `tokenpak: started TokenPak in the background at ${url} (pid ${proxy.pid}, log ${proxy.log}); it keeps running after ${client} exits. Stop it with: tokenpak stop\n`,
+    );
   } else {
     io.err(`tokenpak: using the TokenPak at ${url}${probe.version ? ` (${probe.version})` : ''}\n`);
   }

@@ -91,11 +91,14 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
     guard.phase = 'running';
 
     signals.onReload(() => {
-      void tokenpak.reload().then((outcome) => {
-        record.reloads++;
-        record.lastReload = { at: new Date().toISOString(), ok: outcome.ok, generation: outcome.generation, ...(outcome.ok ? {} : { error: outcome.error }) };
-        return pidFile.update();
-      }).catch((error: unknown) => logger?.error('reload failed', { error: error instanceof Error ? error.message : String(error) }));
+      void tokenpak
+        .reload()
+        .then((outcome) => {
+          record.reloads++;
+          record.lastReload = { at: new Date().toISOString(), ok: outcome.ok, generation: outcome.generation, ...(outcome.ok ? {} : { error: outcome.error }) };
+          return pidFile.update();
+        })
+        .catch((error: unknown) => logger?.error('reload failed', { error: error instanceof Error ? error.message : String(error) }));
     });
     const signal = await signals.stopped;
     logger.info(`${signal}: finishing in-flight requests, then exiting`);

@@ -15,5 +15,17 @@ export interface CheckResult {
 }
 
 export const ok = (id: string, detail: string, facts?: Record<string, unknown>): CheckResult => ({ id, status: 'ok', detail, ...(facts ? { facts } : {}) });
-export const warn = (id: string, detail: string, fix: string, facts?: Record<string, unknown>): CheckResult => ({ id, status: 'warn', detail, fix, ...(facts ? { facts } : {}) });
-export const fail = (id: string, detail: string, fix: string, facts?: Record<string, unknown>): CheckResult => ({ id, status: 'fail', detail, fix, ...(facts ? { facts } : {}) });
+export const warn = (id: string, detail: string, fix: string, facts?: Record<string, unknown>): CheckResult => ({
+  id,
+  status: 'warn',
+  detail,
+  fix,
+  ...(facts ? { facts } : {}),
+});
+export const fail = (id: string, detail: string, fix: string, facts?: Record<string, unknown>): CheckResult => ({
+  id,
+  status: 'fail',
+  detail,
+  fix,
+  ...(facts ? { facts } : {}),
+});

@@ -29,21 +29,37 @@ export async function claudeChecks(config: TokenPakConfig, version: ClaudeVersio
   const login = await readClaudeLogin(file, now);
   const relogin = `run "claude" and log in (/login); it writes ${shown}`;
   if (login.state === 'ok') {
-    results.push(ok('claude-login', `logged in (${shown}${login.subscription ? `, ${login.subscription} plan` : ''}${login.expiresAt ? `, token valid until ${login.expiresAt}` : ''})`, { file, ...login }));
+    results.push(
+      ok(
+        'claude-login',
+        `logged in (${shown}${login.subscription ? `, ${login.subscription} plan` : ''}${login.expiresAt ? `, token valid until ${login.expiresAt}` : ''})`,
+        { file, ...login },
+      ),
+    );
   } else if (login.state === 'expired') {
     // The CLI refreshes an expired access token itself when it holds a refresh token;
     // injecting the token directly (claude-login credentials) cannot.
     const directUse = config.providers['tokenpak-claude-code']?.credentials === 'claude-login' && !config.companion.dispatch;
     const check = directUse || !login.refreshable ? problem : warn;
     results.push(
-      check('claude-login', `the Claude login in ${shown} expired at ${login.expiresAt}${login.refreshable ? ' (the CLI can refresh it)' : ''}`, `run "claude" once to refresh it, or ${relogin}`, {
-        file,
-        ...login,
-      }),
+      check(
+        'claude-login',
+        `the Claude login in ${shown} expired at ${login.expiresAt}${login.refreshable ? ' (the CLI can refresh it)' : ''}`,
+        `run "claude" once to refresh it, or ${relogin}`,
+        {
+          file,
+          ...login,
+        },
+      ),
     );
   } else if (login.state === 'missing' && process.platform === 'darwin') {
     // On macOS Claude Code keeps its login in the Keychain, which doctor does not read.
-    results.push(warn('claude-login', `no ${shown}: on macOS the Claude login is in the Keychain, which doctor cannot check`, `if requests fail with 401, ${relogin}`, { file, state: login.state }));
+    results.push(
+      warn('claude-login', `no ${shown}: on macOS the Claude login is in the Keychain, which doctor cannot check`, `if requests fail with 401, ${relogin}`, {
+        file,
+        state: login.state,
+      }),
+    );
   } else {
     results.push(problem('claude-login', `not logged in: ${login.reason.replace(file, shown)}`, relogin, { file, state: login.state }));
   }
@@ -53,7 +69,9 @@ export async function claudeChecks(config: TokenPakConfig, version: ClaudeVersio
   results.push(
     ok(
       'companion-tools',
-      typeof tools === 'string' && tools.trim() !== '' ? `companion tool policy: built-in CLI tools allowed: ${tools}` : 'companion tool policy: no built-in CLI tools (companion.tools is empty)',
+      typeof tools === 'string' && tools.trim() !== ''
+        ? `companion tool policy: built-in CLI tools allowed: ${tools}`
+        : 'companion tool policy: no built-in CLI tools (companion.tools is empty)',
       { tools: typeof tools === 'string' ? tools : null, dispatch: config.companion.dispatch },
     ),
   );

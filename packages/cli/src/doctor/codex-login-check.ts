@@ -8,7 +8,14 @@ export async function codexLoginCheck(config: TokenPakConfig, env: NodeJS.Proces
   const file = config.credentials.codex;
   const shown = shownPath(file, env);
   const login = await readCodexLogin(file);
-  if (login.kind === 'chatgpt') return ok('codex-login', `Codex ChatGPT login present (${shown}${login.lastRefresh ? `, refreshed ${login.lastRefresh}` : ''})`, { file, kind: login.kind });
+  if (login.kind === 'chatgpt')
+    return ok('codex-login', `Codex ChatGPT login present (${shown}${login.lastRefresh ? `, refreshed ${login.lastRefresh}` : ''})`, {
+      file,
+      kind: login.kind,
+    });
   if (login.kind === 'api-key') return ok('codex-login', `Codex API-key login present (${shown})`, { file, kind: login.kind });
-  return warn('codex-login', `no Codex login: ${login.reason.replace(file, shown)}`, 'run "codex login" if you use Codex (not needed otherwise)', { file, kind: login.kind });
+  return warn('codex-login', `no Codex login: ${login.reason.replace(file, shown)}`, 'run "codex login" if you use Codex (not needed otherwise)', {
+    file,
+    kind: login.kind,
+  });
 }

@@ -31,7 +31,12 @@ export async function integrationChecks(context: IntegrationContext, record: Int
         results.push(
           ownedKeysInPlace(config, entry.changes)
             ? ok(id, `${integration.title}: integrated (tokenpak integrate, ${entry.integratedAt}) in ${shown}`, { file, state: 'integrated' })
-            : warn(id, `${integration.title}: ${shown} changed since tokenpak integrate; it no longer points at ${context.proxyUrl}`, `tokenpak integrate ${integration.client}`, { file, state: 'changed' }),
+            : warn(
+                id,
+                `${integration.title}: ${shown} changed since tokenpak integrate; it no longer points at ${context.proxyUrl}`,
+                `tokenpak integrate ${integration.client}`,
+                { file, state: 'changed' },
+              ),
         );
         continue;
       }

@@ -11,8 +11,19 @@ export async function ledgerCheck(config: TokenPakConfig, env: NodeJS.ProcessEnv
   const shown = shownPath(file, env);
   if (!config.ledger.enabled) return ok('ledger', `ledger off (ledger.enabled is false); ${shown} is not written`, { file, enabled: false });
   const writable = await nearestWritable(file);
-  if (!writable.ok) return fail('ledger', `${shown} is not writable (${writable.where})`, `make ${writable.where} writable by you, or set state.dir / TOKENPAK_HOME`, { file, enabled: true });
-  const sizes = await Promise.all(['', '-wal'].map((suffix) => stat(`${file}${suffix}`).then((info) => info.size, () => 0)));
+  if (!writable.ok)
+    return fail('ledger', `${shown} is not writable (${writable.where})`, `make ${writable.where} writable by you, or set state.dir / TOKENPAK_HOME`, {
+      file,
+      enabled: true,
+    });
+  const sizes = await Promise.all(
+    ['', '-wal'].map((suffix) =>
+      stat(`${file}${suffix}`).then(
+        (info) => info.size,
+        () => 0,
+      ),
+    ),
+  );
   const bytes = sizes.reduce((sum, size) => sum + size, 0);
   let rows: number | null = null;
   const db = openLedgerForReading(file);

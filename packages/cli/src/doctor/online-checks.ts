@@ -26,10 +26,19 @@ export async function onlineChecks(providers: readonly ProviderFacts[]): Promise
       try {
         const response = await fetch(origin, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
         const latencyMs = Math.round(performance.now() - started);
-        return ok(id, `${shownUpstream(origin)} reachable (HTTP ${response.status}, ${latencyMs} ms; ${names.join(', ')})`, { reachable: true, status: response.status, latencyMs });
+        return ok(id, `${shownUpstream(origin)} reachable (HTTP ${response.status}, ${latencyMs} ms; ${names.join(', ')})`, {
+          reachable: true,
+          status: response.status,
+          latencyMs,
+        });
       } catch (error) {
         const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-        return warn(id, `${shownUpstream(origin)} unreachable (${reason}; ${names.join(', ')})`, 'check your network, proxy settings, or providers.<name>.upstream', { reachable: false, reason });
+        return warn(
+          id,
+          `${shownUpstream(origin)} unreachable (${reason}; ${names.join(', ')})`,
+          'check your network, proxy settings, or providers.<name>.upstream',
+          { reachable: false, reason },
+        );
       }
     }),
   );

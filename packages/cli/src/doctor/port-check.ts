@@ -20,9 +20,17 @@ export async function portCheck(config: TokenPakConfig, env: NodeJS.ProcessEnv):
   }
   if (probe.state === 'free') {
     if (pidFile && pid) {
-      return warn('port', `port ${config.server.port} is free, but ${config.state.dir}/tokenpak.pid names live pid ${pid}`, 'if that is not a TokenPak, delete the pid file', { url, running: false, pid });
+      return warn(
+        'port',
+        `port ${config.server.port} is free, but ${config.state.dir}/tokenpak.pid names live pid ${pid}`,
+        'if that is not a TokenPak, delete the pid file',
+        { url, running: false, pid },
+      );
     }
     return ok('port', `port ${config.server.port} is free (no TokenPak running); start one with: tokenpak start`, { url, running: false });
   }
-  return fail('port', `port ${config.server.port} is busy: ${probe.detail}`, `stop that program, or pick another port (server.port / TOKENPAK_PORT)`, { url, running: false });
+  return fail('port', `port ${config.server.port} is busy: ${probe.detail}`, `stop that program, or pick another port (server.port / TOKENPAK_PORT)`, {
+    url,
+    running: false,
+  });
 }

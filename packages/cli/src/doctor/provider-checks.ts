@@ -31,7 +31,13 @@ export function shownUpstream(upstream: string | null): string {
  * One line per provider: upstream (redacted), credential source, and for a login-file source
  * whether the file exists, parses and is not expired. Never prints a token.
  */
-export async function providerChecks(providers: readonly ProviderFacts[], registered: readonly string[], config: TokenPakConfig, env: NodeJS.ProcessEnv, now: number): Promise<CheckResult[]> {
+export async function providerChecks(
+  providers: readonly ProviderFacts[],
+  registered: readonly string[],
+  config: TokenPakConfig,
+  env: NodeJS.ProcessEnv,
+  now: number,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const provider of providers) {
     const id = `provider:${provider.name}`;
@@ -40,20 +46,38 @@ export async function providerChecks(providers: readonly ProviderFacts[], regist
     if (provider.credentials === 'caller') {
       results.push(ok(id, `${head} (the caller's own)`, facts));
     } else if (!registered.includes(provider.credentials)) {
-      results.push(fail(id, `${head}: no credential source named "${provider.credentials}" is registered`, `use one of: ${registered.join(', ')} (providers.${provider.name}.credentials)`, facts));
+      results.push(
+        fail(
+          id,
+          `${head}: no credential source named "${provider.credentials}" is registered`,
+          `use one of: ${registered.join(', ')} (providers.${provider.name}.credentials)`,
+          facts,
+        ),
+      );
     } else if (provider.credentials === 'claude-login') {
       const file = config.credentials.claudeCode;
       const login = await readClaudeLogin(file, now);
       const fileFacts = { ...facts, file };
       if (login.state === 'ok') results.push(ok(id, `${head} (${shownPath(file, env)} valid)`, fileFacts));
-      else if (login.state === 'expired') results.push(fail(id, `${head}: the token in ${shownPath(file, env)} expired at ${login.expiresAt}`, 'run "claude" once to refresh the login', fileFacts));
+      else if (login.state === 'expired')
+        results.push(
+          fail(id, `${head}: the token in ${shownPath(file, env)} expired at ${login.expiresAt}`, 'run "claude" once to refresh the login', fileFacts),
+        );
       else results.push(fail(id, `${head}: ${login.reason.replace(file, shownPath(file, env))}`, 'run "claude" and log in', fileFacts));
     } else if (provider.credentials === 'codex-login') {
       const file = config.credentials.codex;
       const login = await readCodexLogin(file);
       const fileFacts = { ...facts, file };
       if (login.kind === 'chatgpt') results.push(ok(id, `${head} (${shownPath(file, env)} holds a ChatGPT login)`, fileFacts));
-      else results.push(fail(id, `${head}: ${login.kind === 'none' ? login.reason.replace(file, shownPath(file, env)) : `${shownPath(file, env)} holds an API key, not a ChatGPT login`}`, 'run "codex login" with your ChatGPT account', fileFacts));
+      else
+        results.push(
+          fail(
+            id,
+            `${head}: ${login.kind === 'none' ? login.reason.replace(file, shownPath(file, env)) : `${shownPath(file, env)} holds an API key, not a ChatGPT login`}`,
+            'run "codex login" with your ChatGPT account',
+            fileFacts,
+          ),
+        );
     } else {
       results.push(ok(id, `${head} (provided by a plugin)`, facts));
     }

@@ -25,7 +25,13 @@ export function applyOwnedKeys(config: EditableConfig, desired: readonly Desired
     if (value === undefined) config.remove(path);
     else if (!isDeepStrictEqual(current, value)) config.set(path, value);
     if (prior || current !== undefined || value !== undefined) {
-      const change: OwnedKeyChange = { path, before, after: value ?? null, ...(createdParent ? { createdParent } : {}), ...(prior?.parentText ? { parentText: prior.parentText } : {}) };
+      const change: OwnedKeyChange = {
+        path,
+        before,
+        after: value ?? null,
+        ...(createdParent ? { createdParent } : {}),
+        ...(prior?.parentText ? { parentText: prior.parentText } : {}),
+      };
       if (parentBefore !== undefined) insertedInto.set(change, parentBefore);
       changes.push(change);
     }

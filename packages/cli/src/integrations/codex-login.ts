@@ -1,10 +1,7 @@
 import { readFile } from 'node:fs/promises';
 
 /** How Codex is logged in, from its `auth.json`. */
-export type CodexLogin =
-  | { kind: 'chatgpt'; accountId?: string; lastRefresh?: string }
-  | { kind: 'api-key' }
-  | { kind: 'none'; reason: string };
+export type CodexLogin = { kind: 'chatgpt'; accountId?: string; lastRefresh?: string } | { kind: 'api-key' } | { kind: 'none'; reason: string };
 
 /**
  * Reads Codex's login file (`~/.codex/auth.json`: `auth_mode`, `OPENAI_API_KEY`, and for a

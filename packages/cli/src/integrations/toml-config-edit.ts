@@ -117,7 +117,12 @@ export class TomlConfigText implements EditableConfig {
       // toml-patch: "Error parsing TOML (line, column):\n<source line>\n^\n<reason>".
       const message = (error as Error).message;
       const where = /\((\d+), (\d+)\)/.exec(message.split('\n')[0] ?? '');
-      const reason = `${message.split('\n').filter((line) => line.trim() !== '').at(-1) ?? message}${where ? ` at line ${where[1]}, column ${where[2]}` : ''}`;
+      const reason = `${
+        message
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .at(-1) ?? message
+      }${where ? ` at line ${where[1]}, column ${where[2]}` : ''}`;
       throw new ClientConfigError(
         afterEdit ? `${this.file}: the edit would not be valid TOML (${reason}); left unchanged` : `${this.file} is not valid TOML (${reason}); left unchanged`,
       );

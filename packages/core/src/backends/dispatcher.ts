@@ -41,7 +41,12 @@ export class Dispatcher {
       return;
     }
     if (!decision.upstreamUrl) {
-      writeApiError(exchange.outgoing, exchange.shape, { code: 'no_provider', status: 404, message: `no provider serves ${exchange.incoming.url ?? ''}` }, flatToRecord(exchange.responseHeaders));
+      writeApiError(
+        exchange.outgoing,
+        exchange.shape,
+        { code: 'no_provider', status: 404, message: `no provider serves ${exchange.incoming.url ?? ''}` },
+        flatToRecord(exchange.responseHeaders),
+      );
       return;
     }
     if (this.credentials.needsPlan(decision)) return this.forwardWithCredentials(decision, exchange);
@@ -59,7 +64,11 @@ export class Dispatcher {
       writeApiError(
         exchange.outgoing,
         exchange.shape,
-        { code: 'credential_unavailable', status: 401, message: `TokenPak cannot serve ${decision.provider ?? 'this request'}: ${error.message}; ${error.hint}` },
+        {
+          code: 'credential_unavailable',
+          status: 401,
+          message: `TokenPak cannot serve ${decision.provider ?? 'this request'}: ${error.message}; ${error.hint}`,
+        },
         flatToRecord(exchange.responseHeaders),
       );
       return;
@@ -101,7 +110,13 @@ export class Dispatcher {
   private fallbackChain(provider: string | null, exchange: Exchange): FallbackChain | undefined {
     if (!provider || !this.resolved.config.providers[provider]?.fallback.length) return undefined;
     const [path, search] = splitPathAndQuery(exchange.incoming.url ?? '/');
-    return new FallbackChain(this.resolved.config, this.providers, { path, search, headers: toWebHeaders(exchange.incoming.headers) }, provider, exchange.responseHeaders);
+    return new FallbackChain(
+      this.resolved.config,
+      this.providers,
+      { path, search, headers: toWebHeaders(exchange.incoming.headers) },
+      provider,
+      exchange.responseHeaders,
+    );
   }
 
   /**
@@ -113,7 +128,8 @@ export class Dispatcher {
   private withUnavailableFallback(decision: RouteDecision, exchange: Exchange): Exchange {
     const chain = this.fallbackChain(decision.provider, exchange);
     const configured = chain?.handles('unavailable') ?? false;
-    const toCaller = this.resolved.config.companion.fallbackToCaller && decision.upstreamUrl !== '' && authShape(toWebHeaders(exchange.incoming.headers)) !== 'none';
+    const toCaller =
+      this.resolved.config.companion.fallbackToCaller && decision.upstreamUrl !== '' && authShape(toWebHeaders(exchange.incoming.headers)) !== 'none';
     if (!configured && !toCaller) return exchange;
     const keeper = new RequestBodyKeeper(exchange.incoming, exchange.bodyPrefix, COMPANION_BODY_LIMIT);
     const unavailable = (reason: string): boolean => {
@@ -126,20 +142,25 @@ export class Dispatcher {
         .wholeBody()
         .then((body) => {
           this.forwarder.forward({
-          incoming: exchange.incoming,
-          outgoing: exchange.outgoing,
-          upstreamUrl: step?.upstreamUrl ?? decision.upstreamUrl,
-          shape: exchange.shape,
-          responseHeaders: step?.responseHeaders ?? withRouteNote(exchange.responseHeaders, note),
-          meter: exchange.meter,
-          timeouts: step?.timeouts ?? timeoutsOf(this.resolved.config, decision.provider),
-          fallback: step ? chain : undefined,
-          heldBody: body ?? [],
+            incoming: exchange.incoming,
+            outgoing: exchange.outgoing,
+            upstreamUrl: step?.upstreamUrl ?? decision.upstreamUrl,
+            shape: exchange.shape,
+            responseHeaders: step?.responseHeaders ?? withRouteNote(exchange.responseHeaders, note),
+            meter: exchange.meter,
+            timeouts: step?.timeouts ?? timeoutsOf(this.resolved.config, decision.provider),
+            fallback: step ? chain : undefined,
+            heldBody: body ?? [],
           });
         })
         .catch((error: unknown) => {
           this.logger.error('companion fallback failed', { error: error instanceof Error ? error.message : String(error) });
-          writeApiError(exchange.outgoing, exchange.shape, { code: 'companion_unavailable', status: 502, message: 'TokenPak could not forward the request the companion could not serve' }, flatToRecord(exchange.responseHeaders));
+          writeApiError(
+            exchange.outgoing,
+            exchange.shape,
+            { code: 'companion_unavailable', status: 502, message: 'TokenPak could not forward the request the companion could not serve' },
+            flatToRecord(exchange.responseHeaders),
+          );
         });
       return true;
     };

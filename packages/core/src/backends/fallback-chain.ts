@@ -74,7 +74,6 @@ export class FallbackChain {
   }
 }
 
-
 /** Appends `; <note>` to the `x-tokenpak-route` value in a flat header list (additive to the route grammar). */
 export function withRouteNote(flat: readonly string[], note: string): string[] {
   const out = [...flat];

@@ -26,7 +26,11 @@ function isControlHeader(lower: string, declared: ReadonlySet<string>): boolean 
  * `controlHeaders`, the plugin-declared ones from the route decision) removed,
  * `Host` rewritten to the upstream's.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], upstreamHost: string, controlHeaders: ReadonlySet<string> = NO_CONTROL_HEADERS): string[] {
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  upstreamHost: string,
+  controlHeaders: ReadonlySet<string> = NO_CONTROL_HEADERS,
+): string[] {
   const listed = connectionTokens(rawHeaders);
   const out: string[] = [];
   let hostWritten = false;

@@ -230,7 +230,9 @@ export class HttpForwarder {
     const step = this.bodyKeepable(state) ? state.request.fallback?.next(timedOut ? 'timeout' : 'connect_error') : null;
     if (step) {
       this.logger.warn('upstream request failed; trying the fallback', { upstream: origin, error: describe(error), fallback: step.note });
-      this.moveTo(state, step.note, step.responseHeaders, { upstreamUrl: step.upstreamUrl, timeouts: step.timeouts, fresh: false }, () => this.fail(state, origin, error));
+      this.moveTo(state, step.note, step.responseHeaders, { upstreamUrl: step.upstreamUrl, timeouts: step.timeouts, fresh: false }, () =>
+        this.fail(state, origin, error),
+      );
       return;
     }
     this.fail(state, origin, error);
@@ -289,7 +291,12 @@ export class HttpForwarder {
       request.outgoing,
       request.shape,
       timedOut
-        ? { status: 504, message: `the upstream ${origin} sent ${describe(error)}`, type: request.shape === 'anthropic' ? 'timeout_error' : undefined, code: 'upstream_timeout' }
+        ? {
+            status: 504,
+            message: `the upstream ${origin} sent ${describe(error)}`,
+            type: request.shape === 'anthropic' ? 'timeout_error' : undefined,
+            code: 'upstream_timeout',
+          }
         : { status: 502, message: `TokenPak could not reach the upstream ${origin}: ${describe(error)}`, code: 'upstream_unreachable' },
       { ...flatToRecord(state.responseHeaders), ...(upload && !upload.complete ? { connection: 'close' } : {}) },
     );
@@ -299,7 +306,11 @@ export class HttpForwarder {
   private relay(state: ExchangeState, attempt: Attempt, upstreamResponse: IncomingMessage, origin: string): void {
     state.responded = true;
     const { outgoing, meter } = state.request;
-    outgoing.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, clientResponseHeaders(upstreamResponse.rawHeaders, state.responseHeaders));
+    outgoing.writeHead(
+      upstreamResponse.statusCode ?? 502,
+      upstreamResponse.statusMessage,
+      clientResponseHeaders(upstreamResponse.rawHeaders, state.responseHeaders),
+    );
     const sse = String(upstreamResponse.headers[HeaderName.contentType] ?? '').includes('text/event-stream');
     // SSE: the status line goes out now, not with the first event (which may be a while).
     if (sse) outgoing.flushHeaders();
@@ -327,16 +338,35 @@ export class HttpForwarder {
   }
 
   /** The upstream died (or went quiet) after the response started: the client must see an error, never a clean end. */
-  private failMidStream(state: ExchangeState, upstreamResponse: IncomingMessage, boundary: SseEventBoundary | null, origin: string, timedOut: UpstreamTimeoutError | null): void {
+  private failMidStream(
+    state: ExchangeState,
+    upstreamResponse: IncomingMessage,
+    boundary: SseEventBoundary | null,
+    origin: string,
+    timedOut: UpstreamTimeoutError | null,
+  ): void {
     const { outgoing, shape } = state.request;
     upstreamResponse.unpipe(boundary ?? outgoing);
-    this.logger.warn(timedOut ? 'upstream response stalled' : 'upstream response ended early', { upstream: origin, ...(timedOut ? { error: timedOut.message } : {}) });
+    this.logger.warn(timedOut ? 'upstream response stalled' : 'upstream response ended early', {
+      upstream: origin,
+      ...(timedOut ? { error: timedOut.message } : {}),
+    });
     if (outgoing.writableEnded || outgoing.destroyed || state.clientGone) return;
     const frame = apiErrorEvent(
       shape,
       timedOut
-        ? { code: 'upstream_timeout', status: 504, message: `the upstream ${origin} sent ${timedOut.message}`, type: shape === 'anthropic' ? 'timeout_error' : 'server_error' }
-        : { code: 'upstream_truncated', status: 502, message: `the upstream ${origin} closed the stream before it finished`, type: shape === 'anthropic' ? 'api_error' : 'server_error' },
+        ? {
+            code: 'upstream_timeout',
+            status: 504,
+            message: `the upstream ${origin} sent ${timedOut.message}`,
+            type: shape === 'anthropic' ? 'timeout_error' : 'server_error',
+          }
+        : {
+            code: 'upstream_truncated',
+            status: 502,
+            message: `the upstream ${origin} closed the stream before it finished`,
+            type: shape === 'anthropic' ? 'api_error' : 'server_error',
+          },
     );
     if (boundary && !upstreamResponse.headers[HeaderName.contentLength]) {
       boundary.endWithError(frame);
@@ -359,7 +389,12 @@ export class HttpForwarder {
         return;
       }
       state.responded = true;
-      writeApiError(outgoing, shape, { status: 408, message: `the request body stalled for more than ${idleMs} ms`, code: 'client_timeout' }, { ...flatToRecord(state.responseHeaders), connection: 'close' });
+      writeApiError(
+        outgoing,
+        shape,
+        { status: 408, message: `the request body stalled for more than ${idleMs} ms`, code: 'client_timeout' },
+        { ...flatToRecord(state.responseHeaders), connection: 'close' },
+      );
     });
     incoming.on('data', () => {
       idle.touch();

@@ -22,7 +22,9 @@ export class UpstreamTimeoutError extends Error {
     readonly phase: TimeoutPhase,
     readonly limitMs: number,
   ) {
-    super(`no ${phase === 'connect' ? 'connection' : phase === 'headers' ? 'response headers' : 'response bytes'} within timeouts.${SETTING[phase]} (${limitMs} ms)`);
+    super(
+      `no ${phase === 'connect' ? 'connection' : phase === 'headers' ? 'response headers' : 'response bytes'} within timeouts.${SETTING[phase]} (${limitMs} ms)`,
+    );
   }
 }
 

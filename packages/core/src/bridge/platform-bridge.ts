@@ -30,7 +30,10 @@ export class PlatformBridge {
     validateSignal(signal);
     const existing = this.registrations.find((registration) => registration.signal.name === signal.name);
     const registration: Registration = { signal, sequence: existing ? existing.sequence : this.nextSequence++ };
-    this.registrations = this.registrations.filter((entry) => entry !== existing).concat(registration).sort(byPriority);
+    this.registrations = this.registrations
+      .filter((entry) => entry !== existing)
+      .concat(registration)
+      .sort(byPriority);
     this.reportedFailures.delete(signal.name);
     this.rebuildControlHeaders();
     return () => {

@@ -6,9 +6,6 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: ReadonlyArray<{ path: string; message: string }>,
   ) {
-    super(
-      `invalid TokenPak config in ${source}:\n` +
-        problems.map((problem) => `  - ${problem.path || '(top level)'}: ${problem.message}`).join('\n'),
-    );
+    super(`invalid TokenPak config in ${source}:\n` + problems.map((problem) => `  - ${problem.path || '(top level)'}: ${problem.message}`).join('\n'));
   }
 }

@@ -27,10 +27,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
 ];
 
 /** Returns a copy of `raw` with the overrides set in `env` applied, and which keys they set. */
-export function applyEnvOverrides(
-  raw: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-): { config: Record<string, unknown>; fromEnv: Map<string, string> } {
+export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): { config: Record<string, unknown>; fromEnv: Map<string, string> } {
   const config = structuredClone(raw);
   const fromEnv = new Map<string, string>();
   for (const override of ENV_OVERRIDES) {

@@ -71,7 +71,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
       const variable = fromEnv.get(keyPath);
       const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
       if (unknownKeys.length > 0) {
-        return { path: [keyPath, unknownKeys[0]].filter(Boolean).join('.'), message: `unknown key${unknownKeys.length > 1 ? `s ${unknownKeys.join(', ')}` : ''}` };
+        return {
+          path: [keyPath, unknownKeys[0]].filter(Boolean).join('.'),
+          message: `unknown key${unknownKeys.length > 1 ? `s ${unknownKeys.join(', ')}` : ''}`,
+        };
       }
       return { path: variable ? `${keyPath} (from ${variable})` : keyPath, message: issue.message };
     });

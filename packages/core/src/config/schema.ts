@@ -21,7 +21,7 @@ const upstreamUrl = url.refine((value) => {
   } catch {
     return true;
   }
-}, 'must not contain credentials (user:password@host): remove them from the URL; TokenPak forwards the caller\'s own credentials');
+}, "must not contain credentials (user:password@host): remove them from the URL; TokenPak forwards the caller's own credentials");
 
 const timeoutMs = z.number().int().min(0, 'must be 0 (no limit) or a number of milliseconds');
 
@@ -89,7 +89,12 @@ export const configSchema = z
       .prefault({}),
     routing: z
       .object({
-        maxInspectBytes: z.number().int().min(0).default(8 * 1024 * 1024).describe('Largest request body a body-inspecting signal may read.'),
+        maxInspectBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(8 * 1024 * 1024)
+          .describe('Largest request body a body-inspecting signal may read.'),
         retryBufferBytes: z
           .number()
           .int()
@@ -103,7 +108,10 @@ export const configSchema = z
       .object({
         dirs: z.array(z.string().min(1)).default(['plugins']).describe('Plugin folders, relative to the config file; built-ins are always included.'),
         disabled: z.array(z.string().min(1)).default([]).describe('Plugin names (or folder names) not to load.'),
-        settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe('plugins.settings.<name> is handed to that plugin as ctx.settings.'),
+        settings: z
+          .record(z.string(), z.record(z.string(), z.unknown()))
+          .default({})
+          .describe('plugins.settings.<name> is handed to that plugin as ctx.settings.'),
       })
       .strict()
       .prefault({}),
@@ -132,14 +140,17 @@ export const configSchema = z
           .object({
             max: z.number().int().min(0).default(4).describe('Conversations that keep a running CLI between turns (0: a fresh CLI per request).'),
             idleMs: z.number().int().min(1000).default(600000).describe('An idle warm CLI is ended after this long.'),
-            spare: z.number().int().min(0).max(1).default(1).describe('Keep one CLI started ahead for the next new conversation on the default model (0: off).'),
+            spare: z
+              .number()
+              .int()
+              .min(0)
+              .max(1)
+              .default(1)
+              .describe('Keep one CLI started ahead for the next new conversation on the default model (0: off).'),
           })
           .strict()
           .prefault({}),
-        tools: z
-          .string()
-          .default('')
-          .describe('The CLI\'s own tools: "" none (it answers as a model), "default" all of them, or a list such as "Read,Grep".'),
+        tools: z.string().default('').describe('The CLI\'s own tools: "" none (it answers as a model), "default" all of them, or a list such as "Read,Grep".'),
         pingIntervalMs: z.number().int().min(100).default(15000).describe('SSE answers send event: ping this often while the CLI is silent.'),
         toolResultTimeoutMs: z
           .number()

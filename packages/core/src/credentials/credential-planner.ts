@@ -36,5 +36,10 @@ export class CredentialPlanner {
 
 /** True for errors with the CredentialUnavailableError shape (plugins may throw their own realm's class). */
 export function isCredentialUnavailable(error: unknown): error is CredentialUnavailableError {
-  return !!error && typeof error === 'object' && (error as { name?: unknown }).name === 'CredentialUnavailableError' && typeof (error as { hint?: unknown }).hint === 'string';
+  return (
+    !!error &&
+    typeof error === 'object' &&
+    (error as { name?: unknown }).name === 'CredentialUnavailableError' &&
+    typeof (error as { hint?: unknown }).hint === 'string'
+  );
 }

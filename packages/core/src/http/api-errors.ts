@@ -62,12 +62,7 @@ export function apiErrorEvent(shape: ApiShape, error: ProxyError): string {
 }
 
 /** Writes a complete error response on a raw Node response (data plane). */
-export function writeApiError(
-  outgoing: ServerResponse,
-  shape: ApiShape,
-  error: ProxyError,
-  extraHeaders: Record<string, string> = {},
-): void {
+export function writeApiError(outgoing: ServerResponse, shape: ApiShape, error: ProxyError, extraHeaders: Record<string, string> = {}): void {
   if (outgoing.headersSent || outgoing.destroyed) return;
   const body = apiErrorBody(shape, error);
   outgoing.writeHead(error.status, {

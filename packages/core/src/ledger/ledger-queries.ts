@@ -152,9 +152,17 @@ export function summarize(db: Database.Database, filter: RowFilter, by: GroupKey
   if (by) {
     const expression = GROUP_EXPRESSIONS[by];
     const ordering = by === 'day' || by === 'hour' || by === 'minute' ? 'key ASC' : 'requests DESC, key ASC';
-    const rows = db.prepare(`SELECT ${expression} AS key, ${TOTALS} FROM requests ${where.sql} GROUP BY key ORDER BY ${ordering}`).all(...where.params) as (Omit<StatsGroup, 'p50Ms' | 'p95Ms'>)[];
+    const rows = db.prepare(`SELECT ${expression} AS key, ${TOTALS} FROM requests ${where.sql} GROUP BY key ORDER BY ${ordering}`).all(...where.params) as Omit<
+      StatsGroup,
+      'p50Ms' | 'p95Ms'
+    >[];
     const latency = percentiles(db, expression, where);
-    groups = rows.map((row) => ({ ...row, key: String(row.key), p50Ms: latency.get(String(row.key))?.p50 ?? null, p95Ms: latency.get(String(row.key))?.p95 ?? null }));
+    groups = rows.map((row) => ({
+      ...row,
+      key: String(row.key),
+      p50Ms: latency.get(String(row.key))?.p50 ?? null,
+      p95Ms: latency.get(String(row.key))?.p95 ?? null,
+    }));
   }
   return { since: filter.since ?? null, by, groups, total };
 }

@@ -120,7 +120,8 @@ export class LedgerRecorder {
         },
         writeFailed: (message, queued) => {
           this.writeFailures++;
-          if (this.writeFailures === 1 || this.writeFailures % 100 === 0) this.logger.warn(`could not write the ledger (${queued} row(s) waiting, will retry): ${message}`);
+          if (this.writeFailures === 1 || this.writeFailures % 100 === 0)
+            this.logger.warn(`could not write the ledger (${queued} row(s) waiting, will retry): ${message}`);
         },
         warning: (message) => this.logger.warn(message),
         exited: () => {

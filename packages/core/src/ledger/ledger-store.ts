@@ -177,7 +177,8 @@ export class LedgerStore {
   /** Deletes up to `limit` rows older than `cutoffMs`; returns how many went. */
   deleteOlderThan(cutoffMs: number, limit: number): number {
     // Ordered by started_at so the index finds the old rows; ordering by id made SQLite walk the whole table.
-    return this.db.prepare('DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE started_at < ? ORDER BY started_at LIMIT ?)').run(cutoffMs, limit).changes;
+    return this.db.prepare('DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE started_at < ? ORDER BY started_at LIMIT ?)').run(cutoffMs, limit)
+      .changes;
   }
 
   close(): void {

@@ -23,7 +23,9 @@ export function migrate(db: Database.Database): void {
   db.exec(CREATE_VERSION_TABLE);
   const current = schemaVersion(db);
   if (current > LATEST_SCHEMA_VERSION) {
-    throw new LedgerSchemaError(`the ledger has schema version ${current}, newer than this TokenPak knows (${LATEST_SCHEMA_VERSION}); upgrade TokenPak or move the file away`);
+    throw new LedgerSchemaError(
+      `the ledger has schema version ${current}, newer than this TokenPak knows (${LATEST_SCHEMA_VERSION}); upgrade TokenPak or move the file away`,
+    );
   }
   const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
   for (const migration of MIGRATIONS) {

@@ -61,7 +61,10 @@ export class WebSocketTurnMeter implements TunnelObserver {
   private ended = false;
 
   /** `agreedExtensions`: the upstream's `Sec-WebSocket-Extensions` on its 101. */
-  constructor(agreedExtensions: string | undefined, private readonly recordTurn: (turn: WebSocketTurn) => void) {
+  constructor(
+    agreedExtensions: string | undefined,
+    private readonly recordTurn: (turn: WebSocketTurn) => void,
+  ) {
     const extensions = watchedExtensions(agreedExtensions);
     if (!extensions) {
       this.fromClientReader = null;
@@ -69,10 +72,20 @@ export class WebSocketTurnMeter implements TunnelObserver {
       return;
     }
     // A client reader that fails only stops new turns from being seen; nothing to mark.
-    this.fromClientReader = new WebSocketMessageReader(true, extensions.fromClient, (message, isBinary) => this.clientMessage(message, isBinary), () => undefined);
-    this.fromUpstreamReader = new WebSocketMessageReader(false, extensions.fromUpstream, (message, isBinary) => this.upstreamMessage(message, isBinary), () => {
-      this.upstreamUnreadable = true;
-    });
+    this.fromClientReader = new WebSocketMessageReader(
+      true,
+      extensions.fromClient,
+      (message, isBinary) => this.clientMessage(message, isBinary),
+      () => undefined,
+    );
+    this.fromUpstreamReader = new WebSocketMessageReader(
+      false,
+      extensions.fromUpstream,
+      (message, isBinary) => this.upstreamMessage(message, isBinary),
+      () => {
+        this.upstreamUnreadable = true;
+      },
+    );
   }
 
   fromClient(chunk: Buffer): void {

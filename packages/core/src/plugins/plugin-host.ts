@@ -67,7 +67,8 @@ export class PluginHost {
   private async loadOne(discovered: DiscoveredPlugin, disabled: ReadonlySet<string>, names: Set<string>): Promise<PluginReport> {
     const base = { folder: discovered.folder, builtin: discovered.builtin, signals: [], credentials: [], providers: [], refused: [] };
     const preliminaryName = discovered.packageName ?? discovered.folderName;
-    const isDisabled = (name: string): boolean => disabled.has(name) || disabled.has(discovered.folderName) || (!!discovered.packageName && disabled.has(discovered.packageName));
+    const isDisabled = (name: string): boolean =>
+      disabled.has(name) || disabled.has(discovered.folderName) || (!!discovered.packageName && disabled.has(discovered.packageName));
     if (isDisabled(preliminaryName)) return { ...base, name: discovered.folderName, state: 'disabled', reason: 'listed in plugins.disabled' };
     if (typeof discovered.entry !== 'string') return { ...base, name: discovered.folderName, state: 'failed', reason: discovered.entry.error };
 
@@ -75,7 +76,10 @@ export class PluginHost {
     try {
       plugin = validatePlugin(await withTimeout(loadPluginModule(discovered.entry), this.timeoutMs));
     } catch (error) {
-      const reason = error instanceof PluginTimeout ? `timed out (loading ${discovered.entry} did not finish within ${this.timeoutMs / 1000}s)` : `failed to load ${discovered.entry}: ${firstLine(error)}`;
+      const reason =
+        error instanceof PluginTimeout
+          ? `timed out (loading ${discovered.entry} did not finish within ${this.timeoutMs / 1000}s)`
+          : `failed to load ${discovered.entry}: ${firstLine(error)}`;
       return { ...base, name: discovered.folderName, state: 'failed', reason };
     }
     if (isDisabled(plugin.name)) return { ...base, name: plugin.name, state: 'disabled', reason: 'listed in plugins.disabled' };
@@ -126,7 +130,10 @@ export class PluginHost {
       for (const key of owned) this.owners.delete(key);
     };
     try {
-      const returned = await withTimeout(Promise.resolve().then(() => plugin.setup(ctx)), this.timeoutMs);
+      const returned = await withTimeout(
+        Promise.resolve().then(() => plugin.setup(ctx)),
+        this.timeoutMs,
+      );
       if (typeof returned === 'function') disposers.push(returned);
     } catch (error) {
       undo();
@@ -158,7 +165,9 @@ export class PluginHost {
 }
 
 function validatePlugin(moduleValue: unknown): TokenPakPlugin {
-  const candidate = (moduleValue && typeof moduleValue === 'object' && 'default' in moduleValue ? (moduleValue as { default: unknown }).default : moduleValue) as Partial<TokenPakPlugin> | null;
+  const candidate = (
+    moduleValue && typeof moduleValue === 'object' && 'default' in moduleValue ? (moduleValue as { default: unknown }).default : moduleValue
+  ) as Partial<TokenPakPlugin> | null;
   if (!candidate || typeof candidate !== 'object') throw new Error('the entry must default-export definePlugin({ name, apiVersion, setup })');
   if (typeof candidate.name !== 'string' || candidate.name.trim() === '') throw new Error('the plugin needs a non-empty "name"');
   if (candidate.apiVersion !== PLUGIN_API_VERSION) {
@@ -179,7 +188,12 @@ function disposeAll(disposers: Disposer[], logger: Logger): void {
 }
 
 function firstLine(error: unknown): string {
-  return errorMessage(error).split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+  return (
+    errorMessage(error)
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? 'unknown error'
+  );
 }
 
 /** A plugin's import or setup outlived its bound. */

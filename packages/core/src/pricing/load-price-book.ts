@@ -21,7 +21,9 @@ export function loadPriceBook(overrides: Readonly<Record<string, ModelPrice | nu
     }
     return new PriceBook(parsed.data.models, overrides, parsed.data.updated);
   } catch (error) {
-    logger.warn(`no price table (${file}): ${error instanceof Error ? error.message : String(error)}; costs are unknown except for models priced in the config`);
+    logger.warn(
+      `no price table (${file}): ${error instanceof Error ? error.message : String(error)}; costs are unknown except for models priced in the config`,
+    );
     return new PriceBook({}, overrides);
   }
 }

@@ -45,7 +45,9 @@ export function resolveProvider(headers: Headers, match: PlatformMatch | null, r
     const declared = match.origin.declaredProvider?.trim();
     const provider = declared || match.signal.defaultProvider;
     if (provider) {
-      const rule = declared ? `declared by the origin${match.origin.providerRule ? ` (${match.origin.providerRule})` : ''}` : `default of signal "${match.signal.name}"`;
+      const rule = declared
+        ? `declared by the origin${match.origin.providerRule ? ` (${match.origin.providerRule})` : ''}`
+        : `default of signal "${match.signal.name}"`;
       reasons.push(`provider: ${rule}: ${provider}`);
       return { platform, sessionId, provider, providerSource: `signal:${match.signal.name}` };
     }

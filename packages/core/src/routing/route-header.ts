@@ -16,7 +16,9 @@ function token(value: string | null, maxLength = 128): string {
  * followed, when the request was served by a fallback (ARCHITECTURE §7), by one
  * `; fallback=<provider> (<trigger>)` per step (`fallbackNote`).
  */
-export function formatRouteHeader(decision: Pick<RouteDecision, 'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via'>): string {
+export function formatRouteHeader(
+  decision: Pick<RouteDecision, 'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via'>,
+): string {
   return (
     `platform=${token(decision.platform)}; session=${token(decision.sessionId, MAX_SESSION_LENGTH)}; ` +
     `provider=${token(decision.provider)}; source=${token(decision.providerSource)}; class=${decision.routeClass}; ` +

@@ -95,7 +95,9 @@ export class RouteResolver {
       reasons.push('via: http (companion dispatch is off: companion.dispatch / TOKENPAK_COMPANION_DISPATCH=0)');
       return 'http';
     }
-    reasons.push(`via: companion (${provider} on the oauth backend, POST ${request.path}: served by the local claude CLI; the upstream applies only with dispatch off)`);
+    reasons.push(
+      `via: companion (${provider} on the oauth backend, POST ${request.path}: served by the local claude CLI; the upstream applies only with dispatch off)`,
+    );
     return 'companion';
   }
 

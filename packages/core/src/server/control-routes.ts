@@ -55,7 +55,9 @@ export function controlRoutes(deps: ControlDeps): Hono<TokenPakEnv> {
   return routes;
 }
 
-export function statusSnapshot(deps: Pick<ControlDeps, 'runtime' | 'stats' | 'plugins' | 'providers'> & Partial<{ companion: CompanionStatus; ledger: Pick<LedgerRecorder, 'snapshot'> }>) {
+export function statusSnapshot(
+  deps: Pick<ControlDeps, 'runtime' | 'stats' | 'plugins' | 'providers'> & Partial<{ companion: CompanionStatus; ledger: Pick<LedgerRecorder, 'snapshot'> }>,
+) {
   const { stats } = deps;
   return {
     name: 'tokenpak',

@@ -89,7 +89,12 @@ export function dataPlane(deps: DataPlaneDeps): Handler<TokenPakEnv> {
       await dispatcher.dispatch(decision, { incoming, outgoing, shape, responseHeaders, bodyPrefix, meter: meter ?? undefined });
     } catch (error) {
       logger.error('dispatch failed', { requestId, error: error instanceof Error ? error.message : String(error) });
-      writeApiError(outgoing, shape, { code: 'internal_error', status: 500, message: 'TokenPak failed to dispatch the request' }, { [HeaderName.tokenpakRequestId]: requestId });
+      writeApiError(
+        outgoing,
+        shape,
+        { code: 'internal_error', status: 500, message: 'TokenPak failed to dispatch the request' },
+        { [HeaderName.tokenpakRequestId]: requestId },
+      );
     }
     return RESPONSE_ALREADY_SENT;
   };

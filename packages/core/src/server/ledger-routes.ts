@@ -34,55 +34,67 @@ const jsonError = (c: Context<TokenPakEnv>, code: 'invalid_body' | 'ledger_off' 
 export function ledgerRoutes(deps: LedgerRouteDeps): Hono<TokenPakEnv> {
   const routes = new Hono<TokenPakEnv>();
 
-  routes.get('/requests', answerBadQueries(async (c) => {
-    const query = c.req.query();
-    const rows = await deps.ledger.query({ name: 'list', filter: { ...rowFilterFrom(query), limit: limitFrom(query), beforeId: cursorFrom('before', query.before) } });
-    return c.json({ requests: rows.map(rowToJson) });
-  }));
+  routes.get(
+    '/requests',
+    answerBadQueries(async (c) => {
+      const query = c.req.query();
+      const rows = await deps.ledger.query({
+        name: 'list',
+        filter: { ...rowFilterFrom(query), limit: limitFrom(query), beforeId: cursorFrom('before', query.before) },
+      });
+      return c.json({ requests: rows.map(rowToJson) });
+    }),
+  );
 
-  routes.get('/stats', answerBadQueries(async (c) => {
-    const query = c.req.query();
-    const report = await deps.ledger.query({ name: 'summarize', filter: rowFilterFrom(query, '24h'), by: groupKeyFrom(query.by) });
-    return c.json({ ...report, since: report.since === null ? null : new Date(report.since).toISOString() });
-  }));
+  routes.get(
+    '/stats',
+    answerBadQueries(async (c) => {
+      const query = c.req.query();
+      const report = await deps.ledger.query({ name: 'summarize', filter: rowFilterFrom(query, '24h'), by: groupKeyFrom(query.by) });
+      return c.json({ ...report, since: report.since === null ? null : new Date(report.since).toISOString() });
+    }),
+  );
 
-  routes.get('/events', answerBadQueries(async (c) => {
-    deps.ledger.assertAvailable();
-    const after = cursorFrom('after', c.req.header('last-event-id') ?? c.req.query('after'));
-    const { outgoing } = c.env;
-    // Live rows that arrive while the catch-up query runs wait here, then go out in order without repeats.
-    let lastSent = after ?? 0;
-    let held: LedgerRow[] | null = after === undefined ? null : [];
-    const deliver = (rows: readonly LedgerRow[]): void => {
-      const fresh = rows.filter((row) => row.id > lastSent);
-      if (fresh.length === 0) return;
-      lastSent = fresh[fresh.length - 1]!.id;
-      send(outgoing, fresh, stop);
-    };
-    const unsubscribe = deps.feed.subscribe((rows) => (held ? held.push(...rows) : deliver(rows)));
-    const heartbeat = setInterval(() => outgoing.write(': ping\n\n'), HEARTBEAT_MS);
-    function stop(): void {
-      clearInterval(heartbeat);
-      unsubscribe();
-      if (!outgoing.writableEnded) outgoing.end();
-    }
-    outgoing.once('close', stop);
-    outgoing.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-    outgoing.write('retry: 2000\n\n');
-    if (after !== undefined) {
-      let missed: LedgerRow[] = [];
-      try {
-        missed = await deps.ledger.query({ name: 'after', afterId: after, limit: CATCH_UP_ROWS });
-      } catch {
-        // no catch-up (the ledger just went off): live rows still flow
+  routes.get(
+    '/events',
+    answerBadQueries(async (c) => {
+      deps.ledger.assertAvailable();
+      const after = cursorFrom('after', c.req.header('last-event-id') ?? c.req.query('after'));
+      const { outgoing } = c.env;
+      // Live rows that arrive while the catch-up query runs wait here, then go out in order without repeats.
+      let lastSent = after ?? 0;
+      let held: LedgerRow[] | null = after === undefined ? null : [];
+      const deliver = (rows: readonly LedgerRow[]): void => {
+        const fresh = rows.filter((row) => row.id > lastSent);
+        if (fresh.length === 0) return;
+        lastSent = fresh[fresh.length - 1]!.id;
+        send(outgoing, fresh, stop);
+      };
+      const unsubscribe = deps.feed.subscribe((rows) => (held ? held.push(...rows) : deliver(rows)));
+      const heartbeat = setInterval(() => outgoing.write(': ping\n\n'), HEARTBEAT_MS);
+      function stop(): void {
+        clearInterval(heartbeat);
+        unsubscribe();
+        if (!outgoing.writableEnded) outgoing.end();
       }
-      const waiting = held ?? [];
-      held = null;
-      deliver(missed);
-      deliver(waiting);
-    }
-    return RESPONSE_ALREADY_SENT;
-  }));
+      outgoing.once('close', stop);
+      outgoing.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      outgoing.write('retry: 2000\n\n');
+      if (after !== undefined) {
+        let missed: LedgerRow[] = [];
+        try {
+          missed = await deps.ledger.query({ name: 'after', afterId: after, limit: CATCH_UP_ROWS });
+        } catch {
+          // no catch-up (the ledger just went off): live rows still flow
+        }
+        const waiting = held ?? [];
+        held = null;
+        deliver(missed);
+        deliver(waiting);
+      }
+      return RESPONSE_ALREADY_SENT;
+    }),
+  );
 
   return routes;
 }
@@ -95,7 +107,8 @@ function answerBadQueries(handler: (c: Context<TokenPakEnv>) => Promise<Response
     } catch (error) {
       if (error instanceof QueryParamError) return jsonError(c, 'invalid_body', error.message);
       if (error instanceof LedgerOffError) return jsonError(c, 'ledger_off', OFF_MESSAGE);
-      if (error instanceof LedgerUnavailableError) return jsonError(c, 'ledger_unavailable', `${error.message}; requests are still proxied (see tokenpak status)`);
+      if (error instanceof LedgerUnavailableError)
+        return jsonError(c, 'ledger_unavailable', `${error.message}; requests are still proxied (see tokenpak status)`);
       throw error;
     }
   };

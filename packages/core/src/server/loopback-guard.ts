@@ -59,7 +59,11 @@ export function createRequestGuard(options: GuardOptions): (headers: IncomingHtt
     }
     const origin = headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase().replace(/\/$/, ''))) {
-      return { code: 'origin_rejected', status: 403, message: 'TokenPak does not answer browser requests from this Origin (add it to server.allowedOrigins to allow it)' };
+      return {
+        code: 'origin_rejected',
+        status: 403,
+        message: 'TokenPak does not answer browser requests from this Origin (add it to server.allowedOrigins to allow it)',
+      };
     }
     if (expectedToken) {
       const presented = headers[HeaderName.tokenpakAuth];

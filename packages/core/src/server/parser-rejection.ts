@@ -19,7 +19,13 @@ function statusFor(code: string | undefined, rawPacket: Buffer | undefined): num
   }
 }
 
-const CODES: Readonly<Record<number, ErrorCode>> = { 400: 'bad_request', 408: 'client_timeout', 413: 'body_too_large', 414: 'uri_too_long', 431: 'headers_too_large' };
+const CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  408: 'client_timeout',
+  413: 'body_too_large',
+  414: 'uri_too_long',
+  431: 'headers_too_large',
+};
 
 const MESSAGES: Readonly<Record<number, string>> = {
   400: 'TokenPak could not parse the request (malformed HTTP)',
@@ -55,7 +61,12 @@ export function answerParserRejection(error: Error & { code?: string; rawPacket?
   }
   const status = statusFor(error.code, error.rawPacket);
   // Every one of these is the request's fault: the invalid-request type in both APIs.
-  const body = apiErrorBody(shapeOf(error.rawPacket), { code: CODES[status] ?? 'bad_request', status, message: MESSAGES[status] ?? MESSAGES[400]!, type: 'invalid_request_error' });
+  const body = apiErrorBody(shapeOf(error.rawPacket), {
+    code: CODES[status] ?? 'bad_request',
+    status,
+    message: MESSAGES[status] ?? MESSAGES[400]!,
+    type: 'invalid_request_error',
+  });
   writeSocketHead(socket, status, undefined, [
     HeaderName.contentType,
     'application/json',

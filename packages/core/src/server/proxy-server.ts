@@ -71,7 +71,10 @@ export class ProxyServer {
     const { server: serverConfig, routing, log } = this.resolved.config;
     if (!isLoopbackHost(serverConfig.host) && !serverConfig.authToken) {
       throw new ConfigError(this.resolved.source ?? 'environment', [
-        { path: 'server.host', message: `"${serverConfig.host}" is not a loopback address: set server.authToken (or TOKENPAK_AUTH_TOKEN) to expose TokenPak beyond this machine` },
+        {
+          path: 'server.host',
+          message: `"${serverConfig.host}" is not a loopback address: set server.authToken (or TOKENPAK_AUTH_TOKEN) to expose TokenPak beyond this machine`,
+        },
       ]);
     }
     const guard = { boundHost: serverConfig.host, allowedOrigins: serverConfig.allowedOrigins, authToken: serverConfig.authToken };

@@ -114,8 +114,7 @@ function routeUpgrade(deps: UpgradeRouteDeps): (incoming: IncomingMessage, socke
     const route = formatRouteHeader(made);
     if (deps.dumpHeaders) logger.info(`request ${requestId} ${request.method} ${path}`, { headers: describeHeaders(headers), route });
 
-    const record = (turn: WebSocketTurn): void =>
-      deps.ledger.record(webSocketTurnEntry(made, { requestId, path }, turn));
+    const record = (turn: WebSocketTurn): void => deps.ledger.record(webSocketTurnEntry(made, { requestId, path }, turn));
     deps.upgrades
       .carry(made, {
         incoming,

@@ -57,7 +57,13 @@ export class WebSocketMessageReader {
     private readonly failed: () => void,
   ) {
     this.copyChunks = fromClient;
-    const receiver = new Receiver({ isServer: fromClient, extensions, maxPayload: MAX_WATCHED_MESSAGE_BYTES, binaryType: 'nodebuffer', skipUTF8Validation: true });
+    const receiver = new Receiver({
+      isServer: fromClient,
+      extensions,
+      maxPayload: MAX_WATCHED_MESSAGE_BYTES,
+      binaryType: 'nodebuffer',
+      skipUTF8Validation: true,
+    });
     receiver.on('message', (data, isBinary) => onMessage(data, isBinary));
     receiver.on('error', () => this.stop(true));
     // Pings, pongs and close frames carry nothing the ledger reads.

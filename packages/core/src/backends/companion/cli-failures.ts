@@ -56,22 +56,55 @@ export function describeFailure(facts: RunFacts): ProxyError {
   const { exit, result, command } = facts;
   if (exit.kind === 'spawn-failed') {
     const code = exit.error.code;
-    if (code === 'ENOENT') return { code: 'companion_unavailable', status: 502, type: 'api_error', message: `TokenPak's Claude companion could not find the claude CLI ("${command}"). ${INSTALL_HINT}` };
-    if (code === 'EACCES') return { code: 'companion_unavailable', status: 502, type: 'api_error', message: `TokenPak's Claude companion cannot execute "${command}" (permission denied). ${INSTALL_HINT}` };
-    return { code: 'companion_unavailable', status: 502, type: 'api_error', message: `TokenPak's Claude companion could not start "${command}": ${exit.error.message}` };
+    if (code === 'ENOENT')
+      return {
+        code: 'companion_unavailable',
+        status: 502,
+        type: 'api_error',
+        message: `TokenPak's Claude companion could not find the claude CLI ("${command}"). ${INSTALL_HINT}`,
+      };
+    if (code === 'EACCES')
+      return {
+        code: 'companion_unavailable',
+        status: 502,
+        type: 'api_error',
+        message: `TokenPak's Claude companion cannot execute "${command}" (permission denied). ${INSTALL_HINT}`,
+      };
+    return {
+      code: 'companion_unavailable',
+      status: 502,
+      type: 'api_error',
+      message: `TokenPak's Claude companion could not start "${command}": ${exit.error.message}`,
+    };
   }
-  if (facts.protocolError) return { code: 'companion_failed', status: 502, type: 'api_error', message: `the claude CLI's output could not be used: ${facts.protocolError}` };
+  if (facts.protocolError)
+    return { code: 'companion_failed', status: 502, type: 'api_error', message: `the claude CLI's output could not be used: ${facts.protocolError}` };
   if (exit.stoppedBy === 'timeout') {
-    return { code: 'companion_timeout', status: 504, type: 'timeout_error', message: `the claude CLI did not answer within companion.timeoutMs (${facts.timeoutMs} ms); TokenPak stopped it` };
+    return {
+      code: 'companion_timeout',
+      status: 504,
+      type: 'timeout_error',
+      message: `the claude CLI did not answer within companion.timeoutMs (${facts.timeoutMs} ms); TokenPak stopped it`,
+    };
   }
   if (result?.is_error) {
     if (isLoginProblem(result)) return { code: 'companion_login', status: 401, type: 'authentication_error', message: LOGIN_HINT };
     const status = result.api_error_status ? ` (upstream status ${result.api_error_status})` : '';
-    return { code: 'companion_failed', status: 502, type: 'api_error', message: `the claude CLI reported an error${status}: ${head(resultErrorMessage(result))}` };
+    return {
+      code: 'companion_failed',
+      status: 502,
+      type: 'api_error',
+      message: `the claude CLI reported an error${status}: ${head(resultErrorMessage(result))}`,
+    };
   }
   if (exit.code !== null && exit.code !== 0) {
     const stderr = head(exit.stderrHead);
-    return { code: 'companion_failed', status: 502, type: 'api_error', message: `the claude CLI exited with code ${exit.code}: ${stderr || '(nothing on stderr)'}` };
+    return {
+      code: 'companion_failed',
+      status: 502,
+      type: 'api_error',
+      message: `the claude CLI exited with code ${exit.code}: ${stderr || '(nothing on stderr)'}`,
+    };
   }
   if (exit.signal) return { code: 'companion_failed', status: 502, type: 'api_error', message: `the claude CLI was killed by ${exit.signal}` };
   const stdout = head(facts.stdoutHead);

@@ -62,7 +62,8 @@ export class ClaudeCliProbe {
         clearTimeout(timer);
         const text = redactText(output.trim()).slice(0, 200);
         if (code === 0 && text) resolve({ state: 'found', version: text.split('\n')[0]! });
-        else resolve({ state: 'error', error: `"${command} --version" ${signal ? `was killed by ${signal}` : `exited with ${code}`}${text ? `: ${text}` : ''}` });
+        else
+          resolve({ state: 'error', error: `"${command} --version" ${signal ? `was killed by ${signal}` : `exited with ${code}`}${text ? `: ${text}` : ''}` });
       });
     });
   }

@@ -206,7 +206,11 @@ export class CompanionBackend {
         this.stats.rejected++;
         this.writeError(
           exchange,
-          { code: 'companion_busy', status: 429, message: `the Claude companion is busy (companion.maxConcurrent ${companion.maxConcurrent} running, companion.maxQueue ${companion.maxQueue} waiting); retry later` },
+          {
+            code: 'companion_busy',
+            status: 429,
+            message: `the Claude companion is busy (companion.maxConcurrent ${companion.maxConcurrent} running, companion.maxQueue ${companion.maxQueue} waiting); retry later`,
+          },
           { [HeaderName.retryAfter]: String(error.retryAfterSeconds) },
         );
         return;
@@ -291,7 +295,8 @@ export class CompanionBackend {
     for (let attempt = 0; ; attempt++) {
       const held = this.warmProcessFor(key, request, plan, exchange);
       call.served = held.reused ? 'warm' : `cold (${held.spare ? 'spare process; ' : ''}${plan.reason})`;
-      if (request.stream) sse ??= new SseResponse(exchange.outgoing, this.answerHeaders(exchange, request, call), companion.pingIntervalMs, bodyMeter(exchange));
+      if (request.stream)
+        sse ??= new SseResponse(exchange.outgoing, this.answerHeaders(exchange, request, call), companion.pingIntervalMs, bodyMeter(exchange));
       // A process that already answered is trusted to be up: open the stream now; a new one opens it at its first record.
       if (held.reused) sse?.openNow();
       this.logger.debug('warm companion turn', { session: held.reused ? 'warm' : plan.reason, pid: held.process.pid });
@@ -386,7 +391,10 @@ export class CompanionBackend {
       command: companion.command,
       args: buildWarmArguments({ model, session, tools: companion.tools, extraArgs: extra.args }),
       cwd: this.cwd,
-      env: { ...companionChildEnvironment(process.env, { tokenpakPorts: [this.resolved.config.server.port, exchange.incoming.socket.localPort ?? 0] }), ...extra.env },
+      env: {
+        ...companionChildEnvironment(process.env, { tokenpakPorts: [this.resolved.config.server.port, exchange.incoming.socket.localPort ?? 0] }),
+        ...extra.env,
+      },
     };
   }
 
@@ -429,7 +437,11 @@ export class CompanionBackend {
       this.cwdReady = true;
       return true;
     } catch (error) {
-      this.writeError(exchange, { code: 'internal_error', status: 500, message: `TokenPak could not create companion.cwd ${this.cwd}: ${errorMessage(error)}` });
+      this.writeError(exchange, {
+        code: 'internal_error',
+        status: 500,
+        message: `TokenPak could not create companion.cwd ${this.cwd}: ${errorMessage(error)}`,
+      });
       return false;
     }
   }

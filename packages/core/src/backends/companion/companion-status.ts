@@ -32,7 +32,7 @@ export interface CompanionStatusSnapshot {
 /** How `companion.tools` reads to a person (status, start banner). */
 export function describeToolPolicy(tools: string): string {
   if (tools === '') return 'none (--tools "": the CLI answers as a model and does not act on this machine)';
-  if (tools === 'default') return 'all of the CLI\'s built-in tools (--tools default: it may read, write and run commands in companion.cwd)';
+  if (tools === 'default') return "all of the CLI's built-in tools (--tools default: it may read, write and run commands in companion.cwd)";
   return `${tools} (--tools ${tools})`;
 }
 

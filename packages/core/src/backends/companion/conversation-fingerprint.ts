@@ -62,5 +62,7 @@ export function prefixHashes(messages: readonly ConversationMessage[]): string[]
 
 /** Hash of the system prompt ('' for none), to notice when an agent changes it mid-session. */
 export function systemHash(system: string | null): string {
-  return createHash('sha256').update(system ?? '').digest('hex');
+  return createHash('sha256')
+    .update(system ?? '')
+    .digest('hex');
 }

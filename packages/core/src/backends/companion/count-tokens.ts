@@ -48,7 +48,10 @@ function documentTokens(source: unknown): number {
   if (source.type === 'text' && typeof source.data === 'string') return textTokens(source.data);
   if (source.type === 'content' && Array.isArray(source.content)) return contentTokens(source.content);
   if (source.type === 'base64' && typeof source.data === 'string') {
-    const pages = Buffer.from(source.data, 'base64').toString('latin1').match(/\/Type\s*\/Page\b/g)?.length ?? 1;
+    const pages =
+      Buffer.from(source.data, 'base64')
+        .toString('latin1')
+        .match(/\/Type\s*\/Page\b/g)?.length ?? 1;
     return pages * PDF_PAGE_TOKENS;
   }
   return PDF_PAGE_TOKENS;

@@ -115,13 +115,20 @@ function contentBlock(value: unknown, role: Role, where: string): ContentBlock {
       return { type: 'tool_use', id: value.id, name: value.name, input: value.input ?? {} };
     case 'tool_result':
       if (typeof value.tool_use_id !== 'string') fail(`${where}.tool_use_id must be a string`);
-      return { type: 'tool_result', tool_use_id: value.tool_use_id, is_error: value.is_error === true, content: toolResultContent(value.content, `${where}.content`) };
+      return {
+        type: 'tool_result',
+        tool_use_id: value.tool_use_id,
+        is_error: value.is_error === true,
+        content: toolResultContent(value.content, `${where}.content`),
+      };
     case 'thinking':
     case 'redacted_thinking':
       if (role !== 'assistant') fail(`${where}: "${value.type}" blocks belong to assistant turns`);
       return { type: value.type };
     default:
-      return fail(`${where}: content blocks of type "${value.type}" cannot be passed to the claude CLI (supported: text, image, document, tool_use, tool_result, thinking)`);
+      return fail(
+        `${where}: content blocks of type "${value.type}" cannot be passed to the claude CLI (supported: text, image, document, tool_use, tool_result, thinking)`,
+      );
   }
 }
 

@@ -22,7 +22,12 @@ const DECODERS: Readonly<Record<string, (input: Buffer, options: zlib.ZlibOption
 };
 
 function tooLarge(limit: number): RequestBodyError {
-  return new RequestBodyError({ code: 'body_too_large', status: 413, type: 'request_too_large', message: `the request body is larger than the Claude companion accepts (${limit} bytes)` });
+  return new RequestBodyError({
+    code: 'body_too_large',
+    status: 413,
+    type: 'request_too_large',
+    message: `the request body is larger than the Claude companion accepts (${limit} bytes)`,
+  });
 }
 
 /**
@@ -32,17 +37,29 @@ function tooLarge(limit: number): RequestBodyError {
  */
 export async function readRequestBody(incoming: IncomingMessage, prefix: Buffer | undefined, limit: number): Promise<Buffer> {
   const raw = await readRaw(incoming, prefix, limit);
-  const encoding = String(incoming.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const encoding = String(incoming.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   if (encoding === '' || encoding === 'identity') return raw;
   const decode = DECODERS[encoding];
   if (!decode) {
-    throw new RequestBodyError({ code: 'unsupported_encoding', status: 415, type: 'invalid_request_error', message: `content-encoding "${encoding.slice(0, 40)}" is not supported by the Claude companion` });
+    throw new RequestBodyError({
+      code: 'unsupported_encoding',
+      status: 415,
+      type: 'invalid_request_error',
+      message: `content-encoding "${encoding.slice(0, 40)}" is not supported by the Claude companion`,
+    });
   }
   try {
     return await decode(raw, { maxOutputLength: limit });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit);
-    throw new RequestBodyError({ code: 'invalid_body', status: 400, type: 'invalid_request_error', message: `the ${encoding}-encoded request body could not be decoded` });
+    throw new RequestBodyError({
+      code: 'invalid_body',
+      status: 400,
+      type: 'invalid_request_error',
+      message: `the ${encoding}-encoded request body could not be decoded`,
+    });
   }
 }
 

@@ -112,7 +112,7 @@ export class RunScheduler {
 
   /** Starts every waiter that may run now, oldest first. */
   private startWaiters(): void {
-    for (let i = 0; i < this.waiting.length && this.runningCount < this.maxConcurrent; ) {
+    for (let i = 0; i < this.waiting.length && this.runningCount < this.maxConcurrent;) {
       const waiter = this.waiting[i]!;
       if (this.canStart(waiter.key)) {
         this.waiting.splice(i, 1);

@@ -124,7 +124,8 @@ export class CompanionSessionStore {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`companion session store ${this.file} unreadable; starting empty`, { error: errorMessage(error) });
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.logger.warn(`companion session store ${this.file} unreadable; starting empty`, { error: errorMessage(error) });
       return new Map();
     }
     const entries = this.parse(text);
@@ -158,9 +159,11 @@ export class CompanionSessionStore {
 
   /** Queues a write of the current map; each write sees the latest state. */
   private persist(): Promise<void> {
-    const next = this.writing.then(() => this.writeNow()).catch((error: unknown) => {
-      this.logger.warn(`could not save the companion session store ${this.file}`, { error: errorMessage(error) });
-    });
+    const next = this.writing
+      .then(() => this.writeNow())
+      .catch((error: unknown) => {
+        this.logger.warn(`could not save the companion session store ${this.file}`, { error: errorMessage(error) });
+      });
     this.writing = next;
     return next;
   }

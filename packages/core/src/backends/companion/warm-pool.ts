@@ -83,10 +83,7 @@ export class WarmPool {
   private closed = false;
   private readonly logger: Logger;
 
-  constructor(
-    @inject(TOKENS.Config) resolved: ResolvedConfig,
-    @inject(TOKENS.Logger) logger: Logger,
-  ) {
+  constructor(@inject(TOKENS.Config) resolved: ResolvedConfig, @inject(TOKENS.Logger) logger: Logger) {
     const { warm } = resolved.config.companion;
     this.max = warm.max;
     this.idleMs = warm.idleMs;

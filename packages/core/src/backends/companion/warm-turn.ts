@@ -120,7 +120,13 @@ export function runWarmTurn(turn: WarmTurnRequest): Promise<WarmTurnReport> {
   });
 }
 
-function answered(result: CliResultRecord, translator: StreamJsonToSse | null, sse: SseResponse | null, sessionId: string | null, requestedModel: string | null): TurnOutcome {
+function answered(
+  result: CliResultRecord,
+  translator: StreamJsonToSse | null,
+  sse: SseResponse | null,
+  sessionId: string | null,
+  requestedModel: string | null,
+): TurnOutcome {
   if (translator) {
     // The answer is complete: close the stream now; the process stays up for the next turn.
     translator.finish(result);
@@ -132,5 +138,12 @@ function answered(result: CliResultRecord, translator: StreamJsonToSse | null, s
 }
 
 function facts(turn: WarmTurnRequest, exit: CliExit, result: CliResultRecord | null, stdoutHead: string): RunFacts {
-  return { exit, result, stdoutHead, command: turn.command, timeoutMs: turn.timeoutMs, protocolError: exit.kind === 'exited' && exit.stoppedBy === 'protocol' ? 'a line of CLI output was too long' : null };
+  return {
+    exit,
+    result,
+    stdoutHead,
+    command: turn.command,
+    timeoutMs: turn.timeoutMs,
+    protocolError: exit.kind === 'exited' && exit.stoppedBy === 'protocol' ? 'a line of CLI output was too long' : null,
+  };
 }

@@ -84,7 +84,8 @@ export function parseCallerTools(body: Json): ParsedTools {
         break;
       case 'tool': {
         if (typeof rawChoice.name !== 'string') return { ok: false, message: 'tool_choice.name must be a string when tool_choice.type is "tool"' };
-        if (!tools.some((tool) => tool.name === rawChoice.name)) return { ok: false, message: `tool_choice.name "${rawChoice.name}" is not one of the request's tools` };
+        if (!tools.some((tool) => tool.name === rawChoice.name))
+          return { ok: false, message: `tool_choice.name "${rawChoice.name}" is not one of the request's tools` };
         choice = { type: 'tool', name: rawChoice.name };
         choiceInstruction = `You must answer this turn by calling the tool "${rawChoice.name}".`;
         ignored.push('tool_choice.tool (asked for in the system prompt; the CLI cannot force a tool call)');

@@ -133,7 +133,11 @@ export class CompanionToolTurns {
     } catch (error) {
       if (error instanceof QueueFullError) {
         this.stats.rejected++;
-        this.writeError(call, { code: 'companion_busy', status: 429, message: 'the Claude companion is busy; retry later' }, { 'retry-after': String(error.retryAfterSeconds) });
+        this.writeError(
+          call,
+          { code: 'companion_busy', status: 429, message: 'the Claude companion is busy; retry later' },
+          { 'retry-after': String(error.retryAfterSeconds) },
+        );
         return;
       }
       if (error instanceof WaitAbortedError) return;
@@ -227,7 +231,13 @@ export class CompanionToolTurns {
     const messages = [...call.request.messages, done.answer];
     const idle = setTimeout(() => this.end(conversation, `idle for companion.toolResultTimeoutMs (${idleMs} ms) after its last turn`), idleMs);
     idle.unref();
-    conversation.held = { count: messages.length, hash: prefixHashes(messages)[messages.length]!, toolsJson: JSON.stringify(call.tools.tools), system: systemHash(call.request.system), idle };
+    conversation.held = {
+      count: messages.length,
+      hash: prefixHashes(messages)[messages.length]!,
+      toolsJson: JSON.stringify(call.tools.tools),
+      system: systemHash(call.request.system),
+      idle,
+    };
   }
 
   private release(conversation: ToolConversation): void {
@@ -243,7 +253,11 @@ export class CompanionToolTurns {
   }
 
   /** Runs one caller response: until the CLI stops at tool_use or ends the turn, the process dies, the client leaves, or the time is up. */
-  private segment(call: ToolTurnCall, conversation: ToolConversation, begin: (sink: SseResponse | MessageAssembler, onDone: (done: SegmentDone) => void) => void): Promise<void> {
+  private segment(
+    call: ToolTurnCall,
+    conversation: ToolConversation,
+    begin: (sink: SseResponse | MessageAssembler, onDone: (done: SegmentDone) => void) => void,
+  ): Promise<void> {
     const { exchange, request } = call;
     const { timeoutMs, pingIntervalMs } = this.resolved.config.companion;
     // The ledger's time to first byte and bytes out, as for the other companion answers.
@@ -278,16 +292,23 @@ export class CompanionToolTurns {
         this.stats.aborted++;
         this.end(conversation, 'the client went away mid-turn');
       };
-      const timer = setTimeout(() => fail({ code: 'companion_timeout', status: 504, type: 'timeout_error', message: `the claude CLI did not answer within companion.timeoutMs (${timeoutMs} ms); TokenPak stopped it` }), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          fail({
+            code: 'companion_timeout',
+            status: 504,
+            type: 'timeout_error',
+            message: `the claude CLI did not answer within companion.timeoutMs (${timeoutMs} ms); TokenPak stopped it`,
+          }),
+        timeoutMs,
+      );
       timer.unref();
       if (call.signal.aborted) {
         onAbort();
         return;
       }
       call.signal.addEventListener('abort', onAbort, { once: true });
-      conversation.process.exited
-        .then((exit) => fail(exitError(exit, this.resolved.config.companion.command)))
-        .catch(() => undefined);
+      conversation.process.exited.then((exit) => fail(exitError(exit, this.resolved.config.companion.command))).catch(() => undefined);
 
       const onDone = (done: SegmentDone): void => {
         if (settled) return;
@@ -317,9 +338,19 @@ function turnLabel(done: SegmentDone): string {
 /** The process ended mid-turn: why, in the caller's terms (stderr redacted). */
 function exitError(exit: ToolProcessExit, command: string): ProxyError {
   if (exit.spawnError?.code === 'ENOENT') {
-    return { code: 'companion_unavailable', status: 502, type: 'api_error', message: `the claude CLI (${command}) was not found; install Claude Code (npm install -g @anthropic-ai/claude-code) or set companion.command` };
+    return {
+      code: 'companion_unavailable',
+      status: 502,
+      type: 'api_error',
+      message: `the claude CLI (${command}) was not found; install Claude Code (npm install -g @anthropic-ai/claude-code) or set companion.command`,
+    };
   }
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with status ${String(exit.code)}`;
   const stderr = exit.stderrHead.trim();
-  return { code: 'companion_failed', status: 502, type: 'api_error', message: `the claude CLI ${how} during a tool turn${stderr ? `: ${redactText(stderr.slice(0, 500))}` : ''}` };
+  return {
+    code: 'companion_failed',
+    status: 502,
+    type: 'api_error',
+    message: `the claude CLI ${how} during a tool turn${stderr ? `: ${redactText(stderr.slice(0, 500))}` : ''}`,
+  };
 }

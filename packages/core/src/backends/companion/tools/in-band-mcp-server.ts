@@ -46,7 +46,11 @@ export class InBandMcpServer {
 
   /** The stdin line that declares the server; written before the first user line. */
   initializeLine(): string {
-    return JSON.stringify({ type: 'control_request', request_id: 'tokenpak_init', request: { subtype: 'initialize', sdkMcpServers: [this.options.serverName] } });
+    return JSON.stringify({
+      type: 'control_request',
+      request_id: 'tokenpak_init',
+      request: { subtype: 'initialize', sdkMcpServers: [this.options.serverName] },
+    });
   }
 
   /** The stdin line that cancels the running turn (capture `*-interrupt`); the process takes the next user line. */
@@ -78,7 +82,12 @@ export class InBandMcpServer {
     const id = message.id;
     const method = typeof message.method === 'string' ? message.method : '';
     const params = isObject(message.params) ? message.params : {};
-    const reply = (body: Json): void => this.writeControl({ subtype: 'success', request_id: requestId, response: { mcp_response: { jsonrpc: '2.0', ...(id === undefined ? {} : { id }), ...body } } });
+    const reply = (body: Json): void =>
+      this.writeControl({
+        subtype: 'success',
+        request_id: requestId,
+        response: { mcp_response: { jsonrpc: '2.0', ...(id === undefined ? {} : { id }), ...body } },
+      });
     if (id === undefined) {
       reply({ result: {} });
       return;
@@ -104,7 +113,12 @@ export class InBandMcpServer {
         const toolUseId = meta['claudecode/toolUseId'];
         const mcpName = params.name;
         if (typeof toolUseId !== 'string' || typeof mcpName !== 'string') {
-          reply({ result: { content: [{ type: 'text', text: 'TokenPak: a tools/call without a name or tool_use id cannot be matched to the caller' }], isError: true } });
+          reply({
+            result: {
+              content: [{ type: 'text', text: 'TokenPak: a tools/call without a name or tool_use id cannot be matched to the caller' }],
+              isError: true,
+            },
+          });
           return;
         }
         let answered = false;

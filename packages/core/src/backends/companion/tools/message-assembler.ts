@@ -33,9 +33,11 @@ export class MessageAssembler implements SseSink {
         const delta = isObject(data.delta) ? data.delta : {};
         if (!block) return;
         if (delta.type === 'text_delta' && typeof delta.text === 'string') block.text = `${typeof block.text === 'string' ? block.text : ''}${delta.text}`;
-        if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string') block.thinking = `${typeof block.thinking === 'string' ? block.thinking : ''}${delta.thinking}`;
+        if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string')
+          block.thinking = `${typeof block.thinking === 'string' ? block.thinking : ''}${delta.thinking}`;
         if (delta.type === 'signature_delta' && typeof delta.signature === 'string') block.signature = delta.signature;
-        if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') this.partialJson.set(index, (this.partialJson.get(index) ?? '') + delta.partial_json);
+        if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string')
+          this.partialJson.set(index, (this.partialJson.get(index) ?? '') + delta.partial_json);
         return;
       }
       case 'content_block_stop': {

@@ -10,9 +10,7 @@ import type { ToolResultBlock } from '../messages-request';
  * sent, plus the document's text when it is a plain-text document.
  */
 
-export type McpContent =
-  | { type: 'text'; text: string }
-  | { type: 'image'; data: string; mimeType: string };
+export type McpContent = { type: 'text'; text: string } | { type: 'image'; data: string; mimeType: string };
 
 /** MCP `CallToolResult` (spec 2025-06-18). */
 export interface McpCallToolResult {

@@ -29,10 +29,7 @@ export interface ToolSessionOptions {
 }
 
 /** How a request relates to the session's pending tool calls. */
-export type Continuation =
-  | { kind: 'results'; results: Map<string, McpCallToolResult> }
-  | { kind: 'mismatch' }
-  | { kind: 'none' };
+export type Continuation = { kind: 'results'; results: Map<string, McpCallToolResult> } | { kind: 'mismatch' } | { kind: 'none' };
 
 /** A segment's end, with what the caller will echo back (for the session fingerprint) and the model call's usage. */
 export type SegmentDone = SegmentEnd & { answer: ConversationMessage; usage: Usage };

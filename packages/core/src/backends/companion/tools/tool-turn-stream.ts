@@ -23,9 +23,7 @@ import type { ToolNameMap } from './tool-names';
 /** Content the caller can be shown besides its own tool calls. */
 const RELAYED_BLOCK_TYPES: ReadonlySet<string> = new Set(['text', 'thinking', 'redacted_thinking']);
 
-export type SegmentEnd =
-  | { kind: 'tool_use'; toolUses: AwaitedToolUse[] }
-  | { kind: 'result'; result: CliResultRecord };
+export type SegmentEnd = { kind: 'tool_use'; toolUses: AwaitedToolUse[] } | { kind: 'result'; result: CliResultRecord };
 
 /** Messages API `usage` of one model call, as the CLI streamed it. */
 export type Usage = Record<string, unknown>;
@@ -212,7 +210,16 @@ function synthesiseText(segment: Segment, result: CliResultRecord): void {
   segment.messageStarted = true;
   segment.sink.send('message_start', {
     type: 'message_start',
-    message: { id: `msg_${(result.uuid ?? 'companion').replace(/[^A-Za-z0-9]/g, '')}`, type: 'message', role: 'assistant', model: 'claude', content: [], stop_reason: null, stop_sequence: null, usage: { ...result.usage, output_tokens: 0 } },
+    message: {
+      id: `msg_${(result.uuid ?? 'companion').replace(/[^A-Za-z0-9]/g, '')}`,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...result.usage, output_tokens: 0 },
+    },
   });
   const text = result.result ?? '';
   if (text.length === 0) return;
