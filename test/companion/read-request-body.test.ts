@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { readBodyPrefix } from '../../packages/core/src/backends/read-body-prefix';
+import { readBodyPrefix } from '../../packages/core/src/http/read-body-prefix';
 import { readRequestBody, RequestBodyError } from '../../packages/core/src/backends/companion/read-request-body';
 
 /**

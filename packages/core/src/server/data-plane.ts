@@ -2,7 +2,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Handler } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from '../backends/dispatcher';
-import { readBodyPrefix, type BodyPrefix } from '../backends/read-body-prefix';
+import { readBodyPrefix, type BodyPrefix } from '../http/read-body-prefix';
 import { HeaderName } from '../http/header-names';
 import { splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 import { ledgerEntryFor } from '../ledger/ledger-entry';
