@@ -191,7 +191,7 @@ describe('companion failures', () => {
     expect(text).toContain('event: message_start');
     expect(text).toContain('event: content_block_delta');
     expect(text).toMatch(
-      /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"the claude CLI exited with code 1: connection reset by peer"\}\}/,
+      /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"the claude CLI exited with code 1: connection reset by peer","code":"companion_failed"\}\}/,
     );
     expect(text).not.toContain('event: message_stop');
 

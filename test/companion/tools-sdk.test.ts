@@ -198,7 +198,10 @@ describe('caller tools through the companion (SDK)', () => {
     const bad = await postMessages(proxy!, { ...ask('go'), tools: [{ name: 'x' }] }, sessionHeaders('s-bad'));
     expect(bad.status).toBe(400);
     expect(bad.headers['x-tokenpak-error']).toBe('1');
-    expect(jsonOf(bad)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'tools[0].input_schema must be an object' } });
+    expect(jsonOf(bad)).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'tools[0].input_schema must be an object', code: 'invalid_body' },
+    });
   });
 
   it('records each step in the ledger with the usage of its model call', async () => {

@@ -199,7 +199,7 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
       expectProxyError(response, 403);
       expect(JSON.parse(response.body.toString('utf8'))).toEqual({
         type: 'error',
-        error: { type: 'permission_error', message: expect.stringMatching(/\S/) as unknown },
+        error: { type: 'permission_error', message: expect.stringMatching(/\S/) as unknown, code: 'host_rejected' },
       });
       expect(upstream.requests).toHaveLength(0);
     });
@@ -232,7 +232,7 @@ describe('control headers, hop-by-hop headers and the loopback guard', () => {
       expectProxyError(messages, 403);
       expect(JSON.parse(messages.body.toString('utf8'))).toEqual({
         type: 'error',
-        error: { type: 'permission_error', message: expect.stringMatching(/\S/) as unknown },
+        error: { type: 'permission_error', message: expect.stringMatching(/\S/) as unknown, code: 'origin_rejected' },
       });
       expect(upstream.requests).toHaveLength(0);
     });

@@ -131,7 +131,7 @@ describe('keep-alive close race: one safe retry on a fresh connection (ARCHITECT
         expect(response.headers['x-tokenpak-error']).toBe('1');
         expect(JSON.parse(response.body.toString('utf8'))).toEqual({
           type: 'error',
-          error: { type: 'api_error', message: expect.stringMatching(/upstream/) as unknown },
+          error: { type: 'api_error', message: expect.stringMatching(/upstream/) as unknown, code: 'upstream_unreachable' },
         });
         expect(upstream.count()).toBe(2);
         // And the proxy keeps serving.

@@ -78,7 +78,9 @@ describe('SSE relayed on event boundaries (ARCHITECTURE §7)', () => {
       const errorAt = text.indexOf('event: error');
       expect(errorAt).toBeGreaterThan(0);
       expect(text.slice(0, errorAt).replace(/\n+$/, '\n\n')).toBe(events.slice(0, 3).join(''));
-      expect(text.slice(errorAt)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"[^"]+"\}\}\n\n$/);
+      expect(text.slice(errorAt)).toMatch(
+        /^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"[^"]+","code":"upstream_(truncated|timeout)"\}\}\n\n$/,
+      );
     });
 
     test('@anthropic-ai/sdk: a cut mid-event surfaces as an APIError, not a JSON SyntaxError', async () => {

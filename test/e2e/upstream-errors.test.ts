@@ -20,7 +20,10 @@ function expectAnthropicProxyError(response: RawResponse, status: number, type: 
   expect(response.headers['x-tokenpak-request-id']).toMatch(/\S/);
   expect(response.headers['content-type']).toContain('application/json');
   const body = JSON.parse(response.body.toString('utf8')) as unknown;
-  expect(body).toEqual({ type: 'error', error: { type, message: expect.stringMatching(/\S/) as unknown } });
+  expect(body).toEqual({
+    type: 'error',
+    error: { type, message: expect.stringMatching(/\S/) as unknown, code: expect.stringMatching(/^[a-z_]+$/) as unknown },
+  });
 }
 
 /** A proxy-made error in the OpenAI shape: `{"error":{"message","type","code"}}`. */
@@ -197,7 +200,7 @@ describe('upstream errors and failures', () => {
       expect(last.event).toBe('error');
       expect(JSON.parse(last.data)).toEqual({
         type: 'error',
-        error: { type: expect.stringMatching(/\S/) as unknown, message: expect.stringMatching(/\S/) as unknown },
+        error: { type: expect.stringMatching(/\S/) as unknown, message: expect.stringMatching(/\S/) as unknown, code: 'upstream_truncated' },
       });
     });
 

@@ -40,7 +40,10 @@ function expectTimeoutError(response: { status: number; headers: Record<string, 
   expect(response.headers['x-tokenpak-error']).toBe('1');
   const body = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>;
   if (shape === 'anthropic')
-    expect(body).toEqual({ type: 'error', error: { type: 'timeout_error', message: expect.stringMatching(/timeouts\.\w+Ms/) as unknown } });
+    expect(body).toEqual({
+      type: 'error',
+      error: { type: 'timeout_error', message: expect.stringMatching(/timeouts\.\w+Ms/) as unknown, code: 'upstream_timeout' },
+    });
   else expect(body.error).toEqual(expect.objectContaining({ message: expect.stringMatching(/timeouts\.\w+Ms/) as unknown, code: 'upstream_timeout' }));
 }
 
