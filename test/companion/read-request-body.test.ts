@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { readBodyPrefix } from '../../packages/core/src/http/read-body-prefix';
-import { readRequestBody, RequestBodyError } from '../../packages/core/src/backends/companion/read-request-body';
+import { readRequestBody, RequestBodyError } from '../../packages/core/src/backends/companion/messages/read-request-body';
 
 /**
  * The companion reads whole bodies after the data plane may already have read (and

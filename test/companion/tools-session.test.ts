@@ -4,8 +4,8 @@
  * transport, results in any order, errors, images, large results, interrupt, abandonment.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { parseCliLine } from '../../packages/core/src/backends/companion/cli-records';
-import { LineSplitter } from '../../packages/core/src/backends/companion/line-splitter';
+import { parseCliLine } from '../../packages/core/src/backends/companion/cli/cli-records';
+import { LineSplitter } from '../../packages/core/src/backends/companion/cli/line-splitter';
 import type { CallerTool } from '../../packages/core/src/backends/companion/tools/caller-tools';
 import { MessageAssembler } from '../../packages/core/src/backends/companion/tools/message-assembler';
 import { ToolSession, type SegmentDone } from '../../packages/core/src/backends/companion/tools/tool-session';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCliLine } from '../../packages/core/src/backends/companion/cli-records';
+import { parseCliLine } from '../../packages/core/src/backends/companion/cli/cli-records';
 import { mcpToolDefinition, parseCallerTools } from '../../packages/core/src/backends/companion/tools/caller-tools';
 import { InBandMcpServer, type InBandToolCall } from '../../packages/core/src/backends/companion/tools/in-band-mcp-server';
 import { MessageAssembler } from '../../packages/core/src/backends/companion/tools/message-assembler';

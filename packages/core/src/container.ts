@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
-import { ClaudeCliProbe } from './backends/companion/cli-version-probe';
+import { ClaudeCliProbe } from './backends/companion/cli/cli-version-probe';
 import { CompanionBackend } from './backends/companion/companion-backend';
 import { CompanionStats } from './backends/companion/companion-stats';
 import { CompanionStatus } from './backends/companion/companion-status';
-import { RunScheduler } from './backends/companion/run-scheduler';
-import { CompanionSessionStore } from './backends/companion/session-store';
-import { WarmPool } from './backends/companion/warm-pool';
+import { RunScheduler } from './backends/companion/session/run-scheduler';
+import { CompanionSessionStore } from './backends/companion/session/session-store';
+import { WarmPool } from './backends/companion/session/warm-pool';
 import { CompanionToolTurns } from './backends/companion/tools/companion-tool-turns';
 import { Dispatcher } from './backends/dispatcher';
 import { HttpForwarder } from './backends/http-forwarder';

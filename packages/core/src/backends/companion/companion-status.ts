@@ -1,10 +1,10 @@
 import { inject, injectable } from 'tsyringe';
 import type { ResolvedConfig } from '../../config/load-config';
 import { TOKENS } from '../../di-tokens';
-import type { ClaudeCliProbe, CliVersion } from './cli-version-probe';
+import type { ClaudeCliProbe, CliVersion } from './cli/cli-version-probe';
 import type { CompanionStats } from './companion-stats';
-import type { RunScheduler } from './run-scheduler';
-import type { WarmPool, WarmPoolStatus } from './warm-pool';
+import type { RunScheduler } from './session/run-scheduler';
+import type { WarmPool, WarmPoolStatus } from './session/warm-pool';
 import type { CompanionToolTurns, ToolConversationStatus } from './tools/companion-tool-turns';
 
 export interface CompanionStatusSnapshot {

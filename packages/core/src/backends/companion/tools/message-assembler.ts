@@ -1,4 +1,4 @@
-import type { SseSink } from '../stream-json-to-sse';
+import type { SseSink } from '../messages/stream-json-to-sse';
 
 /**
  * Folds the Anthropic SSE events of one message back into the non-streaming Messages API body

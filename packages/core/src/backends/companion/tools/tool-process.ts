@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { parseCliLine } from '../cli-records';
-import { LineSplitter } from '../line-splitter';
-import { signalProcessGroup } from '../process-group';
+import { parseCliLine } from '../cli/cli-records';
+import { LineSplitter } from '../cli/line-splitter';
+import { signalProcessGroup } from '../cli/process-group';
 import type { CallerTool } from './caller-tools';
 import { ToolSession } from './tool-session';
 

@@ -1,4 +1,4 @@
-import type { ToolResultBlock } from '../messages-request';
+import type { ToolResultBlock } from '../messages/messages-request';
 
 /**
  * A caller's `tool_result` block → the MCP `tools/call` result the CLI turns back into a

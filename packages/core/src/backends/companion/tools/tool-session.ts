@@ -1,6 +1,6 @@
-import type { CliRecord } from '../cli-records';
-import type { ConversationMessage, ToolResultBlock } from '../messages-request';
-import type { SseSink } from '../stream-json-to-sse';
+import type { CliRecord } from '../cli/cli-records';
+import type { ConversationMessage, ToolResultBlock } from '../messages/messages-request';
+import type { SseSink } from '../messages/stream-json-to-sse';
 import { mcpToolDefinition, type CallerTool } from './caller-tools';
 import { InBandMcpServer } from './in-band-mcp-server';
 import { PendingToolCalls, type PendingToolCallInfo } from './pending-tool-calls';

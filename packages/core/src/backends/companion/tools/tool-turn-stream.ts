@@ -1,6 +1,6 @@
-import type { AnthropicStreamEvent, CliRecord, CliResultRecord } from '../cli-records';
-import type { ContentBlock, ConversationMessage } from '../messages-request';
-import type { SseSink } from '../stream-json-to-sse';
+import type { AnthropicStreamEvent, CliRecord, CliResultRecord } from '../cli/cli-records';
+import type { ContentBlock, ConversationMessage } from '../messages/messages-request';
+import type { SseSink } from '../messages/stream-json-to-sse';
 import type { AwaitedToolUse } from './pending-tool-calls';
 import type { ToolNameMap } from './tool-names';
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inject, injectable } from 'tsyringe';
-import type { ResolvedConfig } from '../../config/load-config';
-import type { Logger } from '../../log/logger';
-import { TOKENS } from '../../di-tokens';
-import { WarmProcess, type WarmProcessSpec } from './warm-process';
+import type { ResolvedConfig } from '../../../config/load-config';
+import type { Logger } from '../../../log/logger';
+import { TOKENS } from '../../../di-tokens';
+import { WarmProcess, type WarmProcessSpec } from '../cli/warm-process';
 
 /** One conversation's warm CLI and what it holds. */
 export interface WarmSession {

@@ -1,6 +1,6 @@
 import { extendHash, systemHash } from './conversation-fingerprint';
-import type { CompanionRequest, ConversationMessage } from './messages-request';
-import { renderNewTurns, renderWholeConversation, type RenderedPrompt } from './render-conversation';
+import type { CompanionRequest, ConversationMessage } from '../messages/messages-request';
+import { renderNewTurns, renderWholeConversation, type RenderedPrompt } from '../messages/render-conversation';
 import type { CompanionSessionEntry } from './session-store';
 
 /**

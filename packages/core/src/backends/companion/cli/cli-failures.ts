@@ -1,5 +1,5 @@
-import { redactText } from '../../log/redact';
-import type { ProxyError } from '../../http/api-errors';
+import { redactText } from '../../../log/redact';
+import type { ProxyError } from '../../../http/api-errors';
 import { resultErrorMessage, type CliResultRecord } from './cli-records';
 import type { CliExit } from './cli-process';
 

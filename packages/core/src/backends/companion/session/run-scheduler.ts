@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import type { ResolvedConfig } from '../../config/load-config';
-import { TOKENS } from '../../di-tokens';
+import type { ResolvedConfig } from '../../../config/load-config';
+import { TOKENS } from '../../../di-tokens';
 
 /** The queue is full: answer 429 with this `retry-after`. */
 export class QueueFullError extends Error {

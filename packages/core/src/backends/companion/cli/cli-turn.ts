@@ -2,11 +2,11 @@ import type { OutputFormat } from './cli-arguments';
 import { describeFailure, type RunFacts } from './cli-failures';
 import { CliProcess, type CliProcessSpec } from './cli-process';
 import { parseCliLine, parseJsonOutput, type CliRecord, type CliResultRecord } from './cli-records';
-import type { SseResponse } from './companion-responses';
+import type { SseResponse } from '../messages/companion-responses';
 import { LineSplitter } from './line-splitter';
-import type { ConversationMessage } from './messages-request';
-import { messageFromResult, type MessagesResponse } from './result-to-message';
-import { StreamJsonToSse } from './stream-json-to-sse';
+import type { ConversationMessage } from '../messages/messages-request';
+import { messageFromResult, type MessagesResponse } from '../messages/result-to-message';
+import { StreamJsonToSse } from '../messages/stream-json-to-sse';
 
 /** Output beyond this is not an answer TokenPak will hold in memory. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ContentBlock, ConversationMessage } from './messages-request';
+import type { ContentBlock, ConversationMessage } from '../messages/messages-request';
 
 /**
  * Fingerprints of a conversation prefix, so TokenPak can tell whether a request extends

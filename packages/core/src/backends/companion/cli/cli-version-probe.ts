@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { inject, injectable } from 'tsyringe';
-import type { ResolvedConfig } from '../../config/load-config';
-import { redactText } from '../../log/redact';
-import { TOKENS } from '../../di-tokens';
+import type { ResolvedConfig } from '../../../config/load-config';
+import { redactText } from '../../../log/redact';
+import { TOKENS } from '../../../di-tokens';
 import { companionChildEnvironment } from './child-environment';
 import { INSTALL_HINT } from './cli-failures';
 import { signalProcessGroup } from './process-group';

@@ -1,10 +1,10 @@
 import type { RunFacts } from './cli-failures';
 import type { CliExit } from './cli-process';
 import type { CliRecord, CliResultRecord } from './cli-records';
-import type { SseResponse } from './companion-responses';
+import type { SseResponse } from '../messages/companion-responses';
 import type { TurnOutcome } from './cli-turn';
-import { messageFromResult } from './result-to-message';
-import { StreamJsonToSse } from './stream-json-to-sse';
+import { messageFromResult } from '../messages/result-to-message';
+import { StreamJsonToSse } from '../messages/stream-json-to-sse';
 import type { WarmProcess } from './warm-process';
 
 /** How much unexpected stdout is kept to quote in an error. */

@@ -1,4 +1,4 @@
-import type { SessionMode } from './session-plan';
+import type { SessionMode } from '../session/session-plan';
 
 export type OutputFormat = 'json' | 'stream-json';
 

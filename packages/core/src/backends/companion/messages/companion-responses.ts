@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { HeaderName } from '../../http/header-names';
-import { apiErrorEvent, type ProxyError } from '../../http/api-errors';
+import { HeaderName } from '../../../http/header-names';
+import { apiErrorEvent, type ProxyError } from '../../../http/api-errors';
 import type { SseSink } from './stream-json-to-sse';
 
 /** Keeps idle streams alive through proxies and client read timeouts while the CLI works (e.g. runs its tools). */

@@ -1,10 +1,10 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { inject, injectable } from 'tsyringe';
-import type { ResolvedConfig } from '../../config/load-config';
-import type { Logger } from '../../log/logger';
-import { errorMessage } from '../../log/error-message';
-import { TOKENS } from '../../di-tokens';
+import type { ResolvedConfig } from '../../../config/load-config';
+import type { Logger } from '../../../log/logger';
+import { errorMessage } from '../../../log/error-message';
+import { TOKENS } from '../../../di-tokens';
 
 /** What TokenPak remembers about one platform session's CLI session. */
 export interface CompanionSessionEntry {

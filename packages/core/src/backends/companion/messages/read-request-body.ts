@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { ProxyError } from '../../http/api-errors';
-import { readBodyPrefix, type BodyPrefix } from '../../http/read-body-prefix';
+import type { ProxyError } from '../../../http/api-errors';
+import { readBodyPrefix, type BodyPrefix } from '../../../http/read-body-prefix';
 
 /** The body cannot be used; answer with `error`. */
 export class RequestBodyError extends Error {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CliResultRecord } from './cli-records';
+import type { CliResultRecord } from '../cli/cli-records';
 import type { TextBlock } from './messages-request';
 
 /** Messages API `usage`, from the CLI's own accounting (real numbers, not estimates). */

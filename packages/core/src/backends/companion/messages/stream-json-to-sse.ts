@@ -1,4 +1,4 @@
-import type { AnthropicStreamEvent, CliRecord, CliResultRecord } from './cli-records';
+import type { AnthropicStreamEvent, CliRecord, CliResultRecord } from '../cli/cli-records';
 import type { ConversationMessage } from './messages-request';
 import { messageIdFor, modelFromResult, stopReasonFrom, usageFromResult } from './result-to-message';
 
