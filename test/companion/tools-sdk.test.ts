@@ -221,6 +221,9 @@ describe('caller tools through the companion (SDK)', () => {
       expect(rows.get(id)).toMatchObject({ via: 'companion', status: 200, errorType: null, model: MODEL, inputTokens: 321, outputTokens: 54 });
       expect(rows.get(id)!.bytesOut!).toBeGreaterThan(100);
     }
+    // The row says how each step ended: the first with the caller's tool call pending, the second with text.
+    expect(rows.get(ids[0]!)!.reasons).toContain('companion: turn ended in tool_use; pending=1');
+    expect(rows.get(ids[1]!)!.reasons).toContain('companion: turn ended in end_turn');
   });
 
   it('bounds the processes waiting between steps by companion.warm.max (least recently used goes)', async () => {

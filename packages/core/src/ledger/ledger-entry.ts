@@ -58,7 +58,7 @@ export function ledgerEntryFor(decision: RouteDecision, request: RequestFacts, o
     credentialSource: decision.credentialSource,
     upstream: upstreamOrigin(decision),
     // Redacted when the batch is written (LedgerRecorder), off the response's close.
-    reasons: measurement.fallback ? [...decision.reasons, measurement.fallback] : decision.reasons,
+    reasons: measurement.fallback || measurement.outcome ? withNotes(decision.reasons, measurement.fallback, measurement.outcome) : decision.reasons,
     model: measurement.requestModel ?? measurement.response.model,
     status,
     errorType: errorTypeOf(status, outgoing.writableFinished, measurement),
@@ -68,4 +68,9 @@ export function ledgerEntryFor(decision: RouteDecision, request: RequestFacts, o
     bytesOut: measurement.bytesOut ?? contentLength(outgoing.getHeader(HeaderName.contentLength)),
     usage: measurement.response.usage,
   };
+}
+
+/** The decision's reasons plus what only the answer knew (a fallback taken, how a companion turn ended). */
+function withNotes(reasons: readonly string[], ...notes: ReadonlyArray<string | null | undefined>): readonly string[] {
+  return [...reasons, ...notes.filter((note): note is string => !!note)];
 }

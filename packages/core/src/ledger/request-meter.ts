@@ -19,6 +19,8 @@ export interface Measurement {
   noted: string | null;
   /** `fallback=<provider> (<trigger>)` when the request was served by a fallback (ARCHITECTURE §7). */
   fallback?: string | null;
+  /** How a backend's answer ended when the response does not say it to the usage taps (`companion: turn ended in tool_use; pending=2`). */
+  outcome?: string | null;
 }
 
 /** The longest a row waits, after its response closed, for a backend still holding the meter. */
@@ -44,6 +46,7 @@ export class RequestMeter {
   private reportedUsage: TokenUsage | null = null;
   private noted: string | null = null;
   private fallback: string | null = null;
+  private outcome: string | null = null;
   private holds = 0;
   private whenReleased: (() => void) | null = null;
 
@@ -105,6 +108,11 @@ export class RequestMeter {
     this.fallback = note;
   }
 
+  /** How the answer ended, for the row's reasons (the companion's tool turns); the last one wins. */
+  noteOutcome(note: string): void {
+    this.outcome = note;
+  }
+
   /**
    * A backend that may learn usage after its response closed (the companion ends the
    * SSE stream at the CLI's result record, before the process exits) holds the meter
@@ -136,6 +144,7 @@ export class RequestMeter {
         response: { ...observed, usage: addUsage(observed.usage, this.reportedUsage) },
         noted: this.noted,
         fallback: this.fallback,
+        outcome: this.outcome,
       });
     };
     let done = false;

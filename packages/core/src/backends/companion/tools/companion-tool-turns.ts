@@ -315,6 +315,7 @@ export class CompanionToolTurns {
         finish();
         this.stats.completed++;
         exchange.meter?.reportUsage(request.model, fromAnyUsage(done.usage));
+        exchange.meter?.noteOutcome(`companion: turn ended in ${turnLabel(done)}`);
         if (done.kind === 'result') this.hold(conversation, call, done);
         if (sse) sse.end();
         else writeJsonResponse(exchange.outgoing, 200, assembler.result(), [...call.headers, TOOL_TURN_HEADER, turnLabel(done)], onBody);
