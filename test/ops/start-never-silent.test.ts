@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI_BIN, REPO_ROOT } from '../support/cli-process';
@@ -103,5 +104,29 @@ describe('tokenpak start never exits silently (child process)', () => {
     expect(ended.code).toBe(1);
     expect(ended.stderr).toMatch(/tokenpak: fatal: uncaught exception: .*bad key/);
     expect(ended.stderr).not.toContain(SECRET);
+  });
+  test('a port another program holds: exit 1 saying so, promptly (the ledger thread it had started is released)', async () => {
+    const dir = tempDir();
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const configPath = path.join(dir, 'tokenpak.config.json');
+      writeFileSync(configPath, JSON.stringify({ server: { port }, state: { dir: path.join(dir, 'state') } }));
+      const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', configPath], { cwd: REPO_ROOT, env: { ...process.env, HOME: dir } });
+      kills.push(() => child.kill('SIGKILL'));
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await within(
+        new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode))),
+        20_000,
+        'tokenpak start on a busy port to exit',
+      );
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/already in use/);
+      expect(existsSync(path.join(dir, 'state', 'tokenpak.pid'))).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
   });
 });

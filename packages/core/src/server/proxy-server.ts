@@ -149,13 +149,19 @@ export class ProxyServer {
       const status = answerParserRejection(error, socket);
       this.logger.debug('bad client request', { error: error.message, code: error.code, status });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(serverConfig.port, serverConfig.host, () => {
-        server.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(serverConfig.port, serverConfig.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      // Nothing is served: release what was started for serving (the ledger's worker thread would keep the process alive).
+      await this.ledger.close();
+      throw error;
+    }
     this.server = server;
     return this.address();
   }
