@@ -8,15 +8,16 @@ import type { WebSocketTurn } from './websocket-turn-meter';
 export const WEBSOCKET_TURN_METHOD = 'WS';
 
 /**
- * The ledger entry for one WebSocket turn: the socket's decision, `status` 101 (what the
- * client got on the wire), request id `<socket's request id>.<turn number>`.
+ * The columns a row takes from its route decision. (`ledgerEntryFor`, on every request's hot
+ * path, spells them out in one literal instead: a spread measured ~3x slower on Node 20.)
  */
-export function webSocketTurnEntry(decision: RouteDecision, socket: { requestId: string; path: string }, turn: WebSocketTurn): LedgerEntry {
+function decisionColumns(
+  decision: RouteDecision,
+): Pick<
+  LedgerEntry,
+  'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via' | 'credentialSource' | 'upstream' | 'reasons'
+> {
   return {
-    requestId: `${socket.requestId}.${turn.index}`,
-    startedAt: turn.startedAt,
-    method: WEBSOCKET_TURN_METHOD,
-    path: socket.path,
     platform: decision.platform,
     sessionId: decision.sessionId,
     provider: decision.provider,
@@ -27,6 +28,20 @@ export function webSocketTurnEntry(decision: RouteDecision, socket: { requestId:
     credentialSource: decision.credentialSource,
     upstream: upstreamOrigin(decision),
     reasons: decision.reasons,
+  };
+}
+
+/**
+ * The ledger entry for one WebSocket turn: the socket's decision, `status` 101 (what the
+ * client got on the wire), request id `<socket's request id>.<turn number>`.
+ */
+export function webSocketTurnEntry(decision: RouteDecision, socket: { requestId: string; path: string }, turn: WebSocketTurn): LedgerEntry {
+  return {
+    requestId: `${socket.requestId}.${turn.index}`,
+    startedAt: turn.startedAt,
+    method: WEBSOCKET_TURN_METHOD,
+    path: socket.path,
+    ...decisionColumns(decision),
     model: turn.model,
     status: 101,
     errorType: turn.errorType,
@@ -49,16 +64,7 @@ export function upgradeRefusalEntry(
     startedAt: request.startedAt,
     method: request.method,
     path: request.path,
-    platform: decision.platform,
-    sessionId: decision.sessionId,
-    provider: decision.provider,
-    providerSource: decision.providerSource,
-    routeClass: decision.routeClass,
-    backend: decision.backend,
-    via: decision.via,
-    credentialSource: decision.credentialSource,
-    upstream: upstreamOrigin(decision),
-    reasons: decision.reasons,
+    ...decisionColumns(decision),
     model: null,
     status,
     errorType: status === null ? 'client_closed' : (ANTHROPIC_ERROR_TYPES[status] ?? `http_${status}`),
