@@ -12,25 +12,20 @@ export function keepAliveTimeoutMs(value: string | string[] | undefined): number
   return match ? Number(match[1]) * 1000 : null;
 }
 
-/**
- * Node's agent reads the upstream's `Keep-Alive: timeout=N` hint only to shorten an agent
- * timeout, and ours has none (idle pooled sockets otherwise live until the upstream closes
- * them — the race that turns a reused socket into `ECONNRESET`). These agents retire an
- * idle socket a second before the hint says the upstream will close it.
- */
-export class HintedHttpAgent extends http.Agent {
-  private readonly hints = new WeakMap<Duplex, number>();
+/** Per-socket idle limits from `Keep-Alive: timeout=N` hints: the part both agents share. */
+class KeepAliveHints {
+  private readonly idleMsBySocket = new WeakMap<Duplex, number>();
 
-  /** Records the hint of the response just read on `socket`. */
-  noteHint(socket: Socket | null, value: string | string[] | undefined): void {
+  note(socket: Socket | null, value: string | string[] | undefined): void {
     const ms = keepAliveTimeoutMs(value);
-    if (socket && ms !== null) this.hints.set(socket, ms - RETIRE_MARGIN_MS);
+    if (socket && ms !== null) this.idleMsBySocket.set(socket, ms - RETIRE_MARGIN_MS);
   }
 
-  override keepSocketAlive(socket: Duplex): boolean {
-    // Typed `void` in @types/node, but Node returns whether the socket may be kept.
-    if ((super.keepSocketAlive(socket) as unknown) === false) return false;
-    const idleMs = this.hints.get(socket);
+  /** Whether a socket the agent would keep (`kept`) may go back to the pool; arms its idle timeout if hinted. */
+  keep(socket: Duplex, kept: unknown): boolean {
+    // `keepSocketAlive` is typed `void` in @types/node, but Node returns whether the socket may be kept.
+    if (kept === false) return false;
+    const idleMs = this.idleMsBySocket.get(socket);
     if (idleMs === undefined) return true;
     if (idleMs <= 0) return false;
     (socket as Socket).setTimeout(idleMs);
@@ -38,21 +33,34 @@ export class HintedHttpAgent extends http.Agent {
   }
 }
 
-export class HintedHttpsAgent extends https.Agent {
-  private readonly hints = new WeakMap<Duplex, number>();
+/**
+ * Node's agent reads the upstream's `Keep-Alive: timeout=N` hint only to shorten an agent
+ * timeout, and ours has none (idle pooled sockets otherwise live until the upstream closes
+ * them — the race that turns a reused socket into `ECONNRESET`). These agents retire an
+ * idle socket a second before the hint says the upstream will close it.
+ */
+export class HintedHttpAgent extends http.Agent {
+  private readonly hints = new KeepAliveHints();
 
+  /** Records the hint of the response just read on `socket`. */
   noteHint(socket: Socket | null, value: string | string[] | undefined): void {
-    const ms = keepAliveTimeoutMs(value);
-    if (socket && ms !== null) this.hints.set(socket, ms - RETIRE_MARGIN_MS);
+    this.hints.note(socket, value);
   }
 
   override keepSocketAlive(socket: Duplex): boolean {
-    // Typed `void` in @types/node, but Node returns whether the socket may be kept.
-    if ((super.keepSocketAlive(socket) as unknown) === false) return false;
-    const idleMs = this.hints.get(socket);
-    if (idleMs === undefined) return true;
-    if (idleMs <= 0) return false;
-    (socket as Socket).setTimeout(idleMs);
-    return true;
+    return this.hints.keep(socket, super.keepSocketAlive(socket));
+  }
+}
+
+/** `HintedHttpAgent` for TLS upstreams. */
+export class HintedHttpsAgent extends https.Agent {
+  private readonly hints = new KeepAliveHints();
+
+  noteHint(socket: Socket | null, value: string | string[] | undefined): void {
+    this.hints.note(socket, value);
+  }
+
+  override keepSocketAlive(socket: Duplex): boolean {
+    return this.hints.keep(socket, super.keepSocketAlive(socket));
   }
 }
