@@ -6,7 +6,7 @@
  *
  *   npm install --prefix /tmp/realclaude @anthropic-ai/claude-code
  *   TOKENPAK_REAL_CLAUDE=/tmp/realclaude/node_modules/.bin/claude \
- *     unshare -rn sh -c "ip link set lo up && npm run test:real-claude-tools"
+ *     unshare -rn sh -c "ip link set lo up && npm run test:real-claude"
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';

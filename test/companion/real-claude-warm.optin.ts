@@ -11,12 +11,12 @@ import { isProcessAlive } from './support/process-table';
 
 /**
  * Opt-in: checks the fake `claude` against the real CLI in streaming-input mode, and a
- * warm conversation through TokenPak on the real CLI. Set TOKENPAK_TEST_REAL_CLAUDE to
+ * warm conversation through TokenPak on the real CLI. Set TOKENPAK_REAL_CLAUDE to
  * the real CLI's path and run inside a network namespace with only loopback, e.g.
- *   unshare -rn sh -c 'ip link set lo up && TOKENPAK_TEST_REAL_CLAUDE=/tmp/realclaude/node_modules/.bin/claude npx jest test/companion/real-claude-warm.test.ts'
+ *   unshare -rn sh -c 'ip link set lo up && TOKENPAK_REAL_CLAUDE=/tmp/realclaude/node_modules/.bin/claude npm run test:real-claude'
  * The real CLI talks only to a loopback mock model (ANTHROPIC_BASE_URL, a fake key, a temp HOME).
  */
-const REAL_CLAUDE = process.env.TOKENPAK_TEST_REAL_CLAUDE;
+const REAL_CLAUDE = process.env.TOKENPAK_REAL_CLAUDE;
 const WARM_ARGS = ['--print', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--tools', ''];
 
 /** `type[/subtype][:event]` of one record. */
@@ -132,7 +132,8 @@ if (REAL_CLAUDE) {
     }, 120_000);
   });
 } else {
-  test('the real-CLI check is opt-in (TOKENPAK_TEST_REAL_CLAUDE=<path>, inside `unshare -rn`)', () => {
-    expect(REAL_CLAUDE).toBeUndefined();
+  // Opt-in suites run only through `npm run test:real-claude`; without the CLI's path that is a mistake worth failing on.
+  test('TOKENPAK_REAL_CLAUDE names the real claude CLI to check the fake against', () => {
+    throw new Error('set TOKENPAK_REAL_CLAUDE=<path to claude> (and run inside `unshare -rn`)');
   });
 }
