@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { REPO_ROOT } from '../support/cli-process';
 import { rawRequest } from '../support/http-client';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream';
@@ -8,7 +9,6 @@ import { startProxy, upstreamsAt, type RunningProxy } from '../support/proxy-har
 import { makeTempDir } from '../support/temp-dir';
 
 /** Debian's chromium, installed by .ci/run. */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-api03-dashboard' };
 
@@ -39,20 +39,7 @@ describe('dashboard in Chromium', () => {
       pricing: { 'claude-mock-1': { input: 3, output: 15 } },
     });
     profile = makeTempDir('tokenpak-chromium-');
-    context = await chromium.launchPersistentContext(profile.dir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-      viewport: { width: 1400, height: 1000 },
-    });
+    context = await launchChromium(profile.dir, { width: 1400, height: 1000 });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());

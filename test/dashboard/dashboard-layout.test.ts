@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { REPO_ROOT } from '../support/cli-process';
 import { rawRequest } from '../support/http-client';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream';
@@ -8,7 +9,6 @@ import { startProxy, upstreamsAt, type RunningProxy } from '../support/proxy-har
 import { makeTempDir } from '../support/temp-dir';
 
 /** Debian's chromium, installed by .ci/run. */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-api03-dashboard' };
 const ROWS = 67;
@@ -85,20 +85,7 @@ describe('dashboard layout in Chromium', () => {
       expect(response.status).toBe(200);
     }
     profile = makeTempDir('tokenpak-chromium-');
-    context = await chromium.launchPersistentContext(profile.dir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-      viewport: { width: WIDTHS[0]!, height: 900 },
-    });
+    context = await launchChromium(profile.dir, { width: WIDTHS[0]!, height: 900 });
     page = context.pages()[0] ?? (await context.newPage());
   });
   afterAll(async () => {
