@@ -1,11 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { anthropicSse } from '../support/canned-responses';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream';
 import { startProxy, upstreamsAt, type RunningProxy } from '../support/proxy-harness';
 import { streamRequest, within } from '../support/stream-helpers';
-import { lastEventEnd, SseEventBoundary } from '../../packages/core/src/backends/sse-event-boundary';
+import { lastEventEnd, SseEventRelay } from '../../packages/core/src/backends/sse-event-boundary';
 
 const ANTHROPIC_HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-api03-sse' };
 const STREAM_BODY = JSON.stringify({ model: 'claude-mock-1', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] });
@@ -18,11 +18,13 @@ function cutAfter(sent: string) {
   };
 }
 
-async function collect(boundary: SseEventBoundary, chunks: readonly string[]): Promise<string[]> {
+/** What the relay writes to its sink, write by write, when `chunks` come from its source. */
+async function collect(chunks: readonly string[]): Promise<string[]> {
   const out: string[] = [];
-  boundary.on('data', (chunk: Buffer) => out.push(chunk.toString('utf8')));
-  const done = new Promise((resolve) => boundary.on('end', resolve));
-  Readable.from(chunks.map((chunk) => Buffer.from(chunk))).pipe(boundary);
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => out.push(chunk.toString('utf8')));
+  const done = new Promise((resolve) => sink.on('end', resolve));
+  new SseEventRelay(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), sink);
   await done;
   return out;
 }
@@ -42,13 +44,32 @@ describe('SSE relayed on event boundaries (ARCHITECTURE §7)', () => {
     });
 
     test('whole events pass at once; a split event is released whole once its blank line arrives', async () => {
-      const out = await collect(new SseEventBoundary(), ['data: 1\n\nda', 'ta: 2\n', '\ndata: 3\r\n\r\n']);
+      const out = await collect(['data: 1\n\nda', 'ta: 2\n', '\ndata: 3\r\n\r\n']);
       // Chunk 2 ends inside event 2: nothing goes out until chunk 3 completes it (and event 3 with it).
       expect(out).toEqual(['data: 1\n\n', 'data: 2\n\ndata: 3\r\n\r\n']);
     });
 
+    test('a slow client pauses the upstream (backpressure) and still gets every byte, in order', async () => {
+      const events = Array.from({ length: 200 }, (_, index) => `event: delta\ndata: {"index":${index}}\n\n`);
+      const source = Readable.from(events.map((event) => Buffer.from(event)));
+      const pauses = jest.spyOn(source, 'pause');
+      const received: Buffer[] = [];
+      const sink = new Writable({
+        highWaterMark: 64,
+        write(chunk: Buffer, _encoding, callback) {
+          received.push(chunk);
+          setImmediate(callback);
+        },
+      });
+      const finished = new Promise((resolve) => sink.on('finish', resolve));
+      new SseEventRelay(source, sink);
+      await finished;
+      expect(Buffer.concat(received).toString('utf8')).toBe(events.join(''));
+      expect(pauses).toHaveBeenCalled();
+    });
+
     test('a clean end relays a trailing partial event as sent', async () => {
-      const out = await collect(new SseEventBoundary(), ['data: 1\n\ndata: [DONE]']);
+      const out = await collect(['data: 1\n\ndata: [DONE]']);
       expect(out.join('')).toBe('data: 1\n\ndata: [DONE]');
     });
   });

@@ -267,6 +267,14 @@ describe('response usage tap', () => {
     expect(ResponseUsageTap.for('application/json', 'zstd')).toBeNull();
   });
 
+  test('a small JSON body that never ends (client or upstream gone) still reports what arrived', async () => {
+    const tap = ResponseUsageTap.for('application/json', undefined)!;
+    const body = JSON.stringify(CANNED.anthropicMessage);
+    tap.push(Buffer.from(body.slice(0, body.indexOf('"usage"'))));
+    await new Promise<void>((resolve) => tap.whenSettled(resolve));
+    expect(tap.observation()).toEqual({ model: CANNED.anthropicMessage.model, usage: null, errorType: null });
+  });
+
   test('a large body: text is skipped, the usage at its end is found', async () => {
     const text = 'x'.repeat(1024) + '\\"'.repeat(100);
     const body = JSON.stringify({

@@ -1,13 +1,17 @@
 import { HeaderName, HOP_BY_HOP_HEADERS } from '../http/header-names';
 
+const CONNECTION_LENGTH = HeaderName.connection.length;
+
 /** Header names listed in a `Connection` header are hop-by-hop for that message too. */
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
   let tokens: Set<string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== HeaderName.connection) continue;
+    const name = rawHeaders[i]!;
+    // Most names are not 10 characters long: no lower-casing for them.
+    if (name.length !== CONNECTION_LENGTH || name.toLowerCase() !== HeaderName.connection) continue;
     for (const token of rawHeaders[i + 1]!.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name && name !== 'close' && name !== 'keep-alive') (tokens ??= new Set()).add(name);
+      const listed = token.trim().toLowerCase();
+      if (listed && listed !== 'close' && listed !== 'keep-alive') (tokens ??= new Set()).add(listed);
     }
   }
   return tokens;

@@ -14,8 +14,10 @@ import { statusTrigger, type FallbackChain } from './fallback-chain';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers';
 import { HintedHttpAgent, HintedHttpsAgent } from './keep-alive-agent';
 import { RequestBodyKeeper } from './request-body-keeper';
-import { SseEventBoundary } from './sse-event-boundary';
-import { armRequestTimeouts, DEFAULT_UPSTREAM_TIMEOUTS, IdleTimer, UpstreamTimeoutError, type RequestTimers } from './upstream-timeout';
+import { SseEventRelay } from './sse-event-boundary';
+import { armRequestTimeouts, DEFAULT_UPSTREAM_TIMEOUTS, UpstreamTimeoutError, type RequestTimers } from './upstream-timeout';
+import { DeadlineSweep } from './deadline-sweep';
+import { UpstreamTargets } from './upstream-targets';
 import { answerUnrequestedUpgrade } from './unrequested-upgrade';
 
 export interface ForwardRequest {
@@ -92,13 +94,17 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 export class HttpForwarder {
   private readonly httpAgent = new HintedHttpAgent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256, scheduling: 'lifo' });
   private readonly httpsAgent = new HintedHttpsAgent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256, scheduling: 'lifo' });
+  /** Every timeout of every exchange, on one timer (see `DeadlineSweep`). */
+  private readonly deadlines = new DeadlineSweep();
+  private readonly targets = new UpstreamTargets();
 
   constructor(@inject(TOKENS.Logger) private readonly logger: Logger) {}
 
   forward(request: ForwardRequest): void {
-    const { incoming, outgoing } = request;
+    const { incoming, outgoing, meter } = request;
     const timeouts = request.timeouts ?? DEFAULT_UPSTREAM_TIMEOUTS;
-    const keeper = request.heldBody ? null : new RequestBodyKeeper(incoming, request.bodyPrefix, request.retryBufferBytes ?? 0);
+    const uploading = !request.heldBody && !incoming.readableEnded;
+    const keeper = request.heldBody ? null : new RequestBodyKeeper(incoming, request.bodyPrefix, request.retryBufferBytes ?? 0, false);
     const state: ExchangeState = {
       request,
       keeper,
@@ -119,8 +125,8 @@ export class HttpForwarder {
 
     if (!request.heldBody) {
       incoming.on('error', () => state.current?.destroy());
-      if (!incoming.readableEnded) this.boundUpload(state, timeouts.idleMs);
-      request.meter?.watchRequestBody(incoming, request.bodyPrefix);
+      meter?.startRequestBody(incoming, request.bodyPrefix);
+      if (uploading) this.watchUpload(state, timeouts.idleMs);
     }
     this.attempt(state, { upstreamUrl: request.upstreamUrl, credentialPlan: request.credentialPlan, timeouts, body: request.heldBody, fresh: false });
   }
@@ -129,24 +135,25 @@ export class HttpForwarder {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.deadlines.close();
   }
 
   private attempt(state: ExchangeState, attempt: Attempt): void {
     const { incoming } = state.request;
-    const target = new URL(attempt.upstreamUrl);
-    const secure = target.protocol === 'https:';
+    const target = this.targets.of(attempt.upstreamUrl);
+    const secure = target.secure;
     const headers = upstreamRequestHeaders(incoming.rawHeaders, target.host, state.request.controlHeaders);
     const upstream = (secure ? https : http).request({
       protocol: target.protocol,
-      hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
-      port: target.port || (secure ? 443 : 80),
+      hostname: target.hostname,
+      port: target.port,
       method: incoming.method,
       path: rawPathAndQuery(attempt.upstreamUrl),
       headers: attempt.credentialPlan ? applyCredentialPlan(headers, attempt.credentialPlan) : headers,
       agent: attempt.fresh ? false : secure ? this.httpsAgent : this.httpAgent,
     });
     state.current = upstream;
-    const timers = armRequestTimeouts(upstream, attempt.timeouts, secure);
+    const timers = armRequestTimeouts(upstream, attempt.timeouts, secure, this.deadlines);
     const disarm = timers.stop;
 
     upstream.on('error', (error: Error) => {
@@ -316,18 +323,28 @@ export class HttpForwarder {
     if (sse) outgoing.flushHeaders();
     const encoding = upstreamResponse.headers[HeaderName.contentEncoding];
     // Compressed SSE has no visible event boundaries (and zstd no decoder in Node 20): relayed untouched.
-    const boundary = sse && (!encoding || encoding === 'identity') ? new SseEventBoundary() : null;
-    if (boundary) upstreamResponse.pipe(boundary).pipe(outgoing);
-    else upstreamResponse.pipe(outgoing);
-    // Registered after the pipe, so the meter sees each chunk only once it is on its way to the client.
-    meter?.watchResponseBody(upstreamResponse);
+    const boundary = sse && (!encoding || encoding === 'identity') ? new SseEventRelay(upstreamResponse, outgoing) : null;
+    if (!boundary) upstreamResponse.pipe(outgoing);
 
     let timedOut: UpstreamTimeoutError | null = null;
-    const idle = new IdleTimer(attempt.timeouts.idleMs, () => {
-      timedOut = new UpstreamTimeoutError('idle', attempt.timeouts.idleMs);
-      upstreamResponse.destroy();
-    });
-    upstreamResponse.on('data', () => idle.touch());
+    const idle = this.deadlines
+      .deadline(() => {
+        timedOut = new UpstreamTimeoutError('idle', attempt.timeouts.idleMs);
+        upstreamResponse.destroy();
+      })
+      .start(attempt.timeouts.idleMs);
+    meter?.startResponseBody(upstreamResponse);
+    // Registered after the pipe, so the meter sees each chunk only once it is on its way to the client.
+    upstreamResponse.on(
+      'data',
+      meter
+        ? (chunk: Buffer) => {
+            idle.touch();
+            meter.takeResponseChunk(chunk);
+          }
+        : () => idle.touch(),
+    );
+    if (meter) upstreamResponse.once('end', () => meter.endResponseBody());
     upstreamResponse.on('error', () => undefined);
     upstreamResponse.on('close', () => {
       idle.stop();
@@ -341,12 +358,13 @@ export class HttpForwarder {
   private failMidStream(
     state: ExchangeState,
     upstreamResponse: IncomingMessage,
-    boundary: SseEventBoundary | null,
+    boundary: SseEventRelay | null,
     origin: string,
     timedOut: UpstreamTimeoutError | null,
   ): void {
     const { outgoing, shape } = state.request;
-    upstreamResponse.unpipe(boundary ?? outgoing);
+    if (boundary) boundary.stop();
+    else upstreamResponse.unpipe(outgoing);
     this.logger.warn(timedOut ? 'upstream response stalled' : 'upstream response ended early', {
       upstream: origin,
       ...(timedOut ? { error: timedOut.message } : {}),
@@ -372,36 +390,52 @@ export class HttpForwarder {
       boundary.endWithError(frame);
     } else {
       // No in-band way to signal it: cut the connection so the body is visibly truncated.
-      boundary?.unpipe(outgoing);
       outgoing.destroy(new Error('upstream response ended early'));
     }
   }
 
-  /** Bounds the gap between the client's upload chunks (`idleMs` of the provider): a stalled upload gets 408, or is cut. */
-  private boundUpload(state: ExchangeState, idleMs: number): void {
-    const { incoming, outgoing, shape } = state.request;
-    const idle = new IdleTimer(idleMs, () => {
-      this.logger.warn('client upload stalled', { idleMs });
-      state.request.meter?.noteError('client_timeout');
-      state.current?.destroy();
-      if (state.responded) {
-        outgoing.destroy();
-        return;
-      }
-      state.responded = true;
-      writeApiError(
-        outgoing,
-        shape,
-        { status: 408, message: `the request body stalled for more than ${idleMs} ms`, code: 'client_timeout' },
-        { ...flatToRecord(state.responseHeaders), connection: 'close' },
-      );
-    });
-    incoming.on('data', () => {
+  /**
+   * The one listener set on the client's upload: each chunk goes to the body keeper and the
+   * ledger meter, and pushes back the upload's idle limit (`idleMs` of the provider: a stalled
+   * upload gets 408, or is cut) and the headers wait (which counts from the last byte sent).
+   */
+  private watchUpload(state: ExchangeState, idleMs: number): void {
+    const { incoming, outgoing, shape, meter } = state.request;
+    const keeper = state.keeper;
+    const idle = this.deadlines
+      .deadline(() => {
+        this.logger.warn('client upload stalled', { idleMs });
+        meter?.noteError('client_timeout');
+        state.current?.destroy();
+        if (state.responded) {
+          outgoing.destroy();
+          return;
+        }
+        state.responded = true;
+        writeApiError(
+          outgoing,
+          shape,
+          { status: 408, message: `the request body stalled for more than ${idleMs} ms`, code: 'client_timeout' },
+          { ...flatToRecord(state.responseHeaders), connection: 'close' },
+        );
+      })
+      .start(idleMs);
+    const onChunk = (chunk: Buffer): void => {
+      keeper?.take(chunk);
+      meter?.takeRequestChunk(chunk);
       idle.touch();
       state.uploadTimers?.bodySent();
+    };
+    incoming.on('data', onChunk);
+    incoming.once('end', () => {
+      idle.stop();
+      incoming.off('data', onChunk);
+      keeper?.uploadEnded();
     });
-    incoming.once('end', () => idle.stop());
-    incoming.once('close', () => idle.stop());
+    incoming.once('close', () => {
+      idle.stop();
+      keeper?.uploadClosed();
+    });
   }
 }
 

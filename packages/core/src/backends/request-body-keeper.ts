@@ -12,10 +12,16 @@ export class RequestBodyKeeper {
   private chunks: Buffer[] | null;
   private size = 0;
   private ended: boolean;
+  private readonly limit: number;
   private readonly waiters: Array<() => void> = [];
 
-  constructor(incoming: IncomingMessage, prefix: Buffer | undefined, limit: number) {
+  /**
+   * `attach` false: the caller feeds it (`take`, `uploadEnded`, `uploadClosed`) from listeners
+   * it has anyway (the HTTP forwarder's one upload listener), instead of three of its own.
+   */
+  constructor(incoming: IncomingMessage, prefix: Buffer | undefined, limit: number, attach = true) {
     const declared = Number(incoming.headers[HeaderName.contentLength] ?? Number.NaN);
+    this.limit = limit;
     this.ended = incoming.readableEnded;
     const prefixSize = prefix?.length ?? 0;
     if ((Number.isFinite(declared) && declared > limit) || (!this.ended && prefixSize > limit)) {
@@ -24,23 +30,33 @@ export class RequestBodyKeeper {
     }
     this.chunks = prefix && prefixSize > 0 ? [prefix] : [];
     this.size = prefixSize;
-    if (this.ended) return;
-    const onData = (chunk: Buffer): void => {
-      if (this.chunks === null) return;
-      this.size += chunk.length;
-      if (this.size > limit) this.drop();
-      else this.chunks.push(chunk);
-    };
+    if (this.ended || !attach) return;
+    const onData = (chunk: Buffer): void => this.take(chunk);
     incoming.on('data', onData);
     incoming.once('end', () => {
-      this.ended = true;
       incoming.off('data', onData);
-      this.wake();
+      this.uploadEnded();
     });
-    incoming.once('close', () => {
-      // Aborted uploads never end: whoever waits learns the body is not whole.
-      if (!this.ended) this.drop();
-    });
+    incoming.once('close', () => this.uploadClosed());
+  }
+
+  /** A body chunk, as it is sent on. */
+  take(chunk: Buffer): void {
+    if (this.chunks === null) return;
+    this.size += chunk.length;
+    if (this.size > this.limit) this.drop();
+    else this.chunks.push(chunk);
+  }
+
+  /** The upload ended: the copy is whole (if still kept). */
+  uploadEnded(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  /** The request closed: an upload that never ended (aborted) is never whole. */
+  uploadClosed(): void {
+    if (!this.ended) this.drop();
   }
 
   /** True while the copy may still become (or is) the whole body. */

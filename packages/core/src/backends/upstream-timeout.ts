@@ -1,6 +1,7 @@
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TokenPakConfig, UpstreamTimeouts } from '../config/schema';
+import type { Deadline, DeadlineSweep } from './deadline-sweep';
 
 /** `providers.<name>.timeouts` for a provider the config does not list (same as the schema's defaults). */
 export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = Object.freeze({ connectMs: 10_000, headersMs: 600_000, idleMs: 300_000 });
@@ -37,49 +38,29 @@ export interface RequestTimers {
 }
 
 /**
- * Arms the connect and headers timers of one upstream attempt. `connectMs` runs from the
- * moment a new socket is assigned until it is connected (TCP, and TLS for `secure`; a reused
- * pooled socket has nothing to wait for); `headersMs` from the last request byte sent (a slow
- * upload is bounded by `idleMs` instead) until the response headers. On expiry the request
- * is destroyed with an `UpstreamTimeoutError`.
+ * Arms the connect and headers deadlines of one upstream attempt on `sweep`. `connectMs`
+ * runs from the moment a new socket is assigned until it is connected (TCP, and TLS for
+ * `secure`; a reused pooled socket has nothing to wait for); `headersMs` from the last
+ * request byte sent (a slow upload is bounded by `idleMs` instead) until the response
+ * headers. On expiry the request is destroyed with an `UpstreamTimeoutError`.
  */
-export function armRequestTimeouts(upstream: ClientRequest, timeouts: UpstreamTimeouts, secure: boolean): RequestTimers {
-  let connectTimer: NodeJS.Timeout | undefined;
-  const headersTimer =
-    timeouts.headersMs > 0 ? setTimeout(() => upstream.destroy(new UpstreamTimeoutError('headers', timeouts.headersMs)), timeouts.headersMs) : undefined;
+export function armRequestTimeouts(upstream: ClientRequest, timeouts: UpstreamTimeouts, secure: boolean, sweep: DeadlineSweep): RequestTimers {
+  const headers = sweep.deadline(() => upstream.destroy(new UpstreamTimeoutError('headers', timeouts.headersMs))).start(timeouts.headersMs);
+  let connect: Deadline | null = null;
   if (timeouts.connectMs > 0) {
     upstream.once('socket', (socket: Socket) => {
       if (upstream.reusedSocket) return;
-      connectTimer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError('connect', timeouts.connectMs)), timeouts.connectMs);
+      const pending = sweep.deadline(() => upstream.destroy(new UpstreamTimeoutError('connect', timeouts.connectMs))).start(timeouts.connectMs);
+      connect = pending;
       // A TLS connection is usable once its handshake is done, not when TCP connects.
-      socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+      socket.once(secure ? 'secureConnect' : 'connect', () => pending.stop());
     });
   }
   return {
-    bodySent: () => headersTimer?.refresh(),
+    bodySent: () => headers.touch(),
     stop: () => {
-      clearTimeout(connectTimer);
-      clearTimeout(headersTimer);
+      connect?.stop();
+      headers.stop();
     },
   };
-}
-
-/**
- * An inactivity timer for a stream of chunks: `onIdle` runs when `idleMs` pass with no
- * `touch()`. Refreshing re-uses one timer (no allocation per chunk). `idleMs` 0 = never.
- */
-export class IdleTimer {
-  private readonly timer: NodeJS.Timeout | undefined;
-
-  constructor(idleMs: number, onIdle: () => void) {
-    this.timer = idleMs > 0 ? setTimeout(onIdle, idleMs) : undefined;
-  }
-
-  touch(): void {
-    this.timer?.refresh();
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
 }

@@ -1,15 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { IncomingHeadersView } from './incoming-headers-view';
 
-/** A WHATWG `Headers` view of a Node request's (already lower-cased, validated) headers. */
+/** The request's headers as a read-only WHATWG `Headers` view (no copy; see `IncomingHeadersView`). */
 export function toWebHeaders(nodeHeaders: IncomingHttpHeaders): Headers {
-  const headers = new Headers();
-  for (const name in nodeHeaders) {
-    const value = nodeHeaders[name];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.append(name, value);
-  }
-  return headers;
+  return new IncomingHeadersView(nodeHeaders);
 }
 
 /** `/v1/messages?beta=true` → `['/v1/messages', '?beta=true']`. */

@@ -50,36 +50,46 @@ export class RequestMeter {
   private holds = 0;
   private whenReleased: (() => void) | null = null;
 
-  /** HTTP forward: the request body going upstream (`prefix` was read earlier for inspection). */
-  watchRequestBody(incoming: IncomingMessage, prefix: Buffer | undefined): void {
+  /**
+   * HTTP forward: the request body going upstream (`prefix` was read earlier for
+   * inspection). The forwarder hands each later chunk to `takeRequestChunk` from its own
+   * upload listener (one listener per request, not one per reader).
+   */
+  startRequestBody(incoming: IncomingMessage, prefix: Buffer | undefined): void {
     const encoding = incoming.headers[HeaderName.contentEncoding];
-    const tap = encoding && encoding !== 'identity' ? null : new RequestModelTap();
-    this.modelTap = tap;
-    let bytes = 0;
-    const take = (chunk: Buffer): void => {
-      bytes += chunk.length;
-      this.bytesIn = bytes;
-      if (tap !== null && !tap.done) tap.push(chunk);
-    };
-    if (prefix && prefix.length > 0) take(prefix);
-    else this.bytesIn = 0;
-    if (!incoming.readableEnded) incoming.on('data', take);
+    this.modelTap = encoding && encoding !== 'identity' ? null : new RequestModelTap();
+    this.bytesIn = 0;
+    if (prefix && prefix.length > 0) this.takeRequestChunk(prefix);
   }
 
-  /** HTTP forward: the upstream's response, whose body is being piped to the client. */
-  watchResponseBody(upstreamResponse: IncomingMessage): void {
+  /** A request body chunk, already on its way upstream. */
+  takeRequestChunk(chunk: Buffer): void {
+    this.bytesIn = (this.bytesIn ?? 0) + chunk.length;
+    const tap = this.modelTap;
+    if (tap !== null && !tap.done) tap.push(chunk);
+  }
+
+  /**
+   * HTTP forward: the upstream's response headers arrived; its body is being piped to the
+   * client. The forwarder hands each chunk to `takeResponseChunk` after the pipe has it,
+   * and calls `endResponseBody` when the body ended.
+   */
+  startResponseBody(upstreamResponse: IncomingMessage): void {
     this.headersMs = elapsed(this.startedTick);
-    const tap = ResponseUsageTap.for(upstreamResponse.headers[HeaderName.contentType], upstreamResponse.headers[HeaderName.contentEncoding]);
-    this.responseTap = tap;
-    let bytes = 0;
+    this.responseTap = ResponseUsageTap.for(upstreamResponse.headers[HeaderName.contentType], upstreamResponse.headers[HeaderName.contentEncoding]);
     this.bytesOut = 0;
-    upstreamResponse.on('data', (chunk: Buffer) => {
-      if (bytes === 0) this.firstByteMs = elapsed(this.startedTick);
-      bytes += chunk.length;
-      this.bytesOut = bytes;
-      tap?.push(chunk);
-    });
-    if (tap) upstreamResponse.once('end', () => tap.end());
+  }
+
+  /** A response body chunk, already on its way to the client. */
+  takeResponseChunk(chunk: Buffer): void {
+    if (this.bytesOut === 0) this.firstByteMs = elapsed(this.startedTick);
+    this.bytesOut = (this.bytesOut ?? 0) + chunk.length;
+    this.responseTap?.push(chunk);
+  }
+
+  /** The response body ended (cleanly). */
+  endResponseBody(): void {
+    this.responseTap?.end();
   }
 
   /** A backend that is not an HTTP forward (the companion) reports the model asked for and the tokens used; repeated reports add up. */

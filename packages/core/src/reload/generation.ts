@@ -46,7 +46,15 @@ export class Generation {
 
   private createHandler(): RequestHandler {
     const inner = this.container.resolve<ProxyServer>(TOKENS.ProxyServer).createHandler();
+    const end = (): void => this.end();
     return {
+      proxy: (incoming, outgoing) => {
+        // Counted from the start; `end` runs on the response's close (one listener, the data plane's).
+        this.begin();
+        if (inner.proxy(incoming, outgoing, end)) return true;
+        this.end();
+        return false;
+      },
       fetch: (request, env) => {
         if (!env.incoming.url?.startsWith(CONTROL_PREFIX)) this.track(env);
         return inner.fetch(request, env);

@@ -26,6 +26,39 @@ export function formatRouteHeader(
   );
 }
 
+/** Values whose header form a `RouteHeaderFormatter` remembers. */
+const MAX_REMEMBERED_TOKENS = 512;
+
+/**
+ * `formatRouteHeader` for the data plane, which formats one header per request: redaction
+ * is a dozen regular expressions, and the values repeat (platforms, providers and sources
+ * always; sessions for a conversation's length), so each distinct value is cleaned once
+ * and remembered (bounded; same input, same output).
+ */
+export class RouteHeaderFormatter {
+  private readonly cleaned = new Map<string, string>();
+
+  format(decision: Pick<RouteDecision, 'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via'>): string {
+    return (
+      `platform=${this.token(decision.platform)}; session=${this.token(decision.sessionId, MAX_SESSION_LENGTH)}; ` +
+      `provider=${this.token(decision.provider)}; source=${this.token(decision.providerSource)}; class=${decision.routeClass}; ` +
+      `backend=${decision.backend}; via=${decision.via}`
+    );
+  }
+
+  private token(value: string | null, maxLength = 128): string {
+    if (!value) return 'none';
+    const key = maxLength === 128 ? value : `${maxLength}\u0000${value}`;
+    let cleaned = this.cleaned.get(key);
+    if (cleaned === undefined) {
+      cleaned = token(value, maxLength);
+      if (this.cleaned.size >= MAX_REMEMBERED_TOKENS) this.cleaned.clear();
+      this.cleaned.set(key, cleaned);
+    }
+    return cleaned;
+  }
+}
+
 /** Parses the header back into its fields (for tools and tests). */
 export function parseRouteHeader(value: string): Record<string, string> {
   const fields: Record<string, string> = {};

@@ -3,24 +3,28 @@ import type { Logger } from '../log/logger';
 import { apiErrorResponse } from './error-response';
 import { controlRoutes, type ControlDeps } from './control-routes';
 import { mountDashboard } from './dashboard-routes';
-import { dataPlane, type DataPlaneDeps } from './data-plane';
+import { dataPlaneRoute, type ProxiedRequestHandler } from './data-plane';
 import type { TokenPakEnv } from './hono-env';
 import { ledgerRoutes, type LedgerRouteDeps } from './ledger-routes';
-import { loopbackGuard, type GuardOptions } from './loopback-guard';
-import { requestContext } from './request-context';
+import type { RequestGuard } from './loopback-guard';
+import { requestAdmission } from './request-admission';
 
-export interface AppDeps extends ControlDeps, DataPlaneDeps, LedgerRouteDeps {
-  guard: GuardOptions;
+export interface AppDeps extends ControlDeps, LedgerRouteDeps {
+  guard: RequestGuard;
   logger: Logger;
+  /** The data plane (shared with the direct entry, `direct-data-plane.ts`). */
+  proxy: ProxiedRequestHandler;
 }
 
-/** The Hono app: middleware, control endpoints, and the data plane. */
+/**
+ * The Hono app: admission, control endpoints, the dashboard, and the data plane for the
+ * proxied requests that do not take the direct entry (absolute-form targets).
+ */
 export function createApp(deps: AppDeps): Hono<TokenPakEnv> {
   const app = new Hono<TokenPakEnv>();
-  const proxy = dataPlane(deps);
+  const proxy = dataPlaneRoute(deps.proxy);
 
-  app.use('*', requestContext());
-  app.use('*', loopbackGuard(deps.guard));
+  app.use('*', requestAdmission(deps.guard));
 
   // Liveness for clients that probe their base URL (the Claude Code CLI sends `HEAD /`).
   app.get('/', (c) => c.json({ name: 'tokenpak', status: 'ok', version: deps.runtime.version }));

@@ -1,11 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
-import type { MiddlewareHandler } from 'hono';
 import { HeaderName } from '../http/header-names';
-import { apiShapeFor } from '../http/api-errors';
-import { apiErrorResponse } from './error-response';
-import type { TokenPakEnv } from './hono-env';
 
 export interface GuardOptions {
   /** The bound host; accepted as a `Host` too when it is not loopback (then `authToken` is required). */
@@ -30,6 +26,9 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
+/** Distinct `Host` values whose verdict is remembered. */
+const MAX_REMEMBERED_HOSTS = 64;
+
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 export interface GuardRejection {
@@ -38,6 +37,9 @@ export interface GuardRejection {
   message: string;
 }
 
+/** The guard's check of one request's headers: null when it may be served. */
+export type RequestGuard = (headers: IncomingHttpHeaders) => GuardRejection | null;
+
 /**
  * ARCHITECTURE §6: a web page must not be able to spend the user's subscription through
  * the proxy (DNS rebinding, cross-site requests). Rejects a non-loopback `Host`, a
@@ -45,16 +47,28 @@ export interface GuardRejection {
  * request without the right `x-tokenpak-auth` (compared in constant time). Shared by the
  * HTTP middleware and the WebSocket upgrade path.
  */
-export function createRequestGuard(options: GuardOptions): (headers: IncomingHttpHeaders) => GuardRejection | null {
+export function createRequestGuard(options: GuardOptions): RequestGuard {
   const boundHost = options.boundHost.toLowerCase();
   const allowedOrigins = new Set(options.allowedOrigins.map((origin) => origin.toLowerCase().replace(/\/$/, '')));
   const expectedToken = options.authToken ? digest(options.authToken) : null;
   const acceptsHost = (hostname: string): boolean =>
     isLoopbackHost(hostname) || (expectedToken !== null && (hostname === boundHost || boundHost === '0.0.0.0' || boundHost === '::'));
 
+  // Clients send the same one or two `Host` values on every request: each is judged once (bounded, so a flood of odd values cannot grow it).
+  const hostVerdicts = new Map<string, boolean>();
+  const hostAccepted = (host: string): boolean => {
+    let verdict = hostVerdicts.get(host);
+    if (verdict === undefined) {
+      verdict = acceptsHost(hostnameOf(host));
+      if (hostVerdicts.size >= MAX_REMEMBERED_HOSTS) hostVerdicts.clear();
+      hostVerdicts.set(host, verdict);
+    }
+    return verdict;
+  };
+
   return (headers) => {
     const host = headers.host;
-    if (host !== undefined && !acceptsHost(hostnameOf(host))) {
+    if (host !== undefined && !hostAccepted(host)) {
       return { code: 'host_rejected', status: 403, message: 'TokenPak only answers requests addressed to a loopback host (Host header rejected)' };
     }
     const origin = headers.origin;
@@ -72,19 +86,5 @@ export function createRequestGuard(options: GuardOptions): (headers: IncomingHtt
       }
     }
     return null;
-  };
-}
-
-/** The guard as Hono middleware: rejections answer in the caller's API shape. */
-export function loopbackGuard(options: GuardOptions): MiddlewareHandler<TokenPakEnv> {
-  const check = createRequestGuard(options);
-  return async (c, next) => {
-    const headers = c.env.incoming.headers;
-    const rejection = check(headers);
-    if (rejection) {
-      const shape = apiShapeFor(c.req.path, { has: (name) => headers[name] !== undefined });
-      return apiErrorResponse(c, rejection, shape);
-    }
-    await next();
   };
 }

@@ -20,6 +20,8 @@ import type { RouteResolver } from '../routing/route-resolver';
 import type { RuntimeOptions } from '../runtime-options';
 import { TOKENS } from '../di-tokens';
 import { createApp } from './create-app';
+import { dataPlane } from './data-plane';
+import { directDataPlane } from './direct-data-plane';
 import { hostRequired } from './host-required';
 import { createRequestGuard, isLoopbackHost } from './loopback-guard';
 import type { OpenWork } from './open-work';
@@ -77,7 +79,17 @@ export class ProxyServer {
         },
       ]);
     }
-    const guard = { boundHost: serverConfig.host, allowedOrigins: serverConfig.allowedOrigins, authToken: serverConfig.authToken };
+    const guard = createRequestGuard({ boundHost: serverConfig.host, allowedOrigins: serverConfig.allowedOrigins, authToken: serverConfig.authToken });
+    const proxy = dataPlane({
+      resolver: this.resolver,
+      dispatcher: this.dispatcher,
+      stats: this.stats,
+      logger: this.logger,
+      maxInspectBytes: routing.maxInspectBytes,
+      dumpHeaders: log.dumpHeaders,
+      ledger: this.ledger,
+      openWork: this.openWork,
+    });
     const app = createApp({
       runtime: this.runtime,
       stats: this.stats,
@@ -85,14 +97,12 @@ export class ProxyServer {
       providers: this.providers,
       companion: this.companionStatus,
       resolver: this.resolver,
-      dispatcher: this.dispatcher,
-      logger: this.logger,
       maxInspectBytes: routing.maxInspectBytes,
-      dumpHeaders: log.dumpHeaders,
+      logger: this.logger,
       ledger: this.ledger,
       feed: this.ledgerFeed,
       guard,
-      openWork: this.openWork,
+      proxy,
     });
     const upgrade = upgradeRoute({
       resolver: this.resolver,
@@ -103,11 +113,12 @@ export class ProxyServer {
       ledger: this.ledger,
       openWork: this.openWork,
       dumpHeaders: log.dumpHeaders,
-      guard: createRequestGuard(guard),
+      guard,
       // The listening server serves non-WebSocket upgrades itself (see `listen`); one reaching a handler is refused.
       servePlain: (_incoming, socket) => socket.destroy(),
     });
     return {
+      proxy: directDataPlane({ guard, providers: this.providers, serve: proxy }),
       fetch: (request, env) => app.fetch(request, env),
       upgrade: async (incoming, socket, head) => upgrade(incoming, socket, head),
     };
@@ -131,7 +142,14 @@ export class ProxyServer {
       overrideGlobalObjects: false,
       autoCleanupIncoming: false,
       serverOptions: { requireHostHeader: false },
-      createServer: ((options: ServerOptions, listener: RequestListener) => http.createServer(options, hostRequired(listener))) as typeof http.createServer,
+      createServer: ((options: ServerOptions, listener: RequestListener) =>
+        http.createServer(
+          options,
+          // Proxied requests go straight to the data plane of the generation now current; the rest to its Hono app.
+          hostRequired((incoming, outgoing) => {
+            if (!(this.handler ?? handler).proxy(incoming, outgoing)) listener(incoming, outgoing);
+          }),
+        )) as typeof http.createServer,
     }) as Server;
     // Slow or stuck clients must not pin sockets forever (ARCHITECTURE §6); bodies may stream for long.
     server.headersTimeout = 30_000;

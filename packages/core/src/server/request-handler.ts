@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -9,6 +9,12 @@ import type { Duplex } from 'node:stream';
  * a request is bound to the handler that was current when it arrived, for its whole life.
  */
 export interface RequestHandler {
+  /**
+   * The direct data-plane entry (`direct-data-plane.ts`): serves a proxied request on the raw
+   * Node request/response and returns true (`onClose` then runs when its response closes), or
+   * returns false for the Hono app (`fetch`).
+   */
+  proxy(incoming: IncomingMessage, outgoing: ServerResponse, onClose?: () => void): boolean;
   fetch(request: Request, env: HttpBindings): Response | Promise<Response>;
   /** Resolves when the upgrade was handled (or refused); rejects only on a bug, then the socket is destroyed. */
   upgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
