@@ -1,3 +1,7 @@
+/** The bench's parts, in the order they run; BENCH_ONLY (a comma list) picks a subset. */
+export const BENCH_PARTS = ['comparison', 'detection', 'ledger', 'companion'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
 /**
  * How long and how often to measure. Defaults fit the brief: every cell at least three
  * times (the machine is noisy), a few seconds per run, about seven minutes in all (ledger and companion parts included).
@@ -10,6 +14,8 @@ export interface BenchSettings {
   /** Pause between runs, so one run's connection teardown does not land in the next. */
   settleMs: number;
   rssSampleIntervalMs: number;
+  /** Which parts run (all by default). */
+  parts: BenchPart[];
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -20,6 +26,15 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return value;
 }
 
+function benchParts(env: NodeJS.ProcessEnv): BenchPart[] {
+  const raw = env.BENCH_ONLY;
+  if (raw === undefined || raw.trim() === '') return [...BENCH_PARTS];
+  const wanted = raw.split(',').map((name) => name.trim());
+  const unknown = wanted.filter((name) => !(BENCH_PARTS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown part ${unknown.join(', ')} (parts: ${BENCH_PARTS.join(', ')})`);
+  return BENCH_PARTS.filter((part) => wanted.includes(part));
+}
+
 export function readBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   return {
     runSeconds: positiveNumber(env, 'BENCH_RUN_SECONDS', 5),
@@ -27,5 +42,6 @@ export function readBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
     repeats: Math.round(positiveNumber(env, 'BENCH_REPEATS', 3)),
     settleMs: 300,
     rssSampleIntervalMs: 200,
+    parts: benchParts(env),
   };
 }

@@ -16,7 +16,10 @@ export interface LoadMeasurement {
   /** Latency of 2xx responses, ms, float precision. */
   p50Ms: number;
   p99Ms: number;
+  /** Responses received (any status). */
   responses: number;
+  /** Requests sent: the responses plus those still in flight when the run's time was up (autocannon then closes the connections). */
+  sent: number;
   non2xx: number;
   /** Connection errors, timeouts included. */
   errors: number;
@@ -50,6 +53,7 @@ export function measureLoad(spec: LoadSpec): Promise<LoadMeasurement> {
           p50Ms: p50Ms!,
           p99Ms: p99Ms!,
           responses: result.requests.total,
+          sent: result.requests.sent,
           non2xx: result.non2xx,
           errors: result.errors,
           timeouts: result.timeouts,

@@ -1,43 +1,66 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchSettings } from './bench-settings';
+import type { CompanionBenchResult } from './companion';
+import type { LedgerBenchResult } from './ledger';
 import { mib, type Verdict } from './performance-targets';
+import { cpuBreakdownCells, CPU_BREAKDOWN_HEADER, micros, ms, perRepeat, ratio2, reqs, signedMs, table } from './report-format';
 import type { ComparisonRow, DetectionSummary, RssSummary, RunHealth, RunRecord } from './results';
 import { COMPARISON_SCENARIOS, DETECTION_VARIANTS } from './scenarios';
 
+/** Everything `npm run bench` measured; the shape of `bench/results/latest.json`. A part left out (BENCH_ONLY) is empty or null. */
 export interface BenchReport {
   generatedAt: string;
-  environment: { node: string; platform: string; cpus: number; cpuModel: string; loadAverageAtStart: number };
+  environment: { node: string; platform: string; cpus: number; cpuModel: string; loadAverageAtStart: number; clockTicksPerSecond: number | null };
   settings: BenchSettings;
   comparisons: ComparisonRow[];
-  detection: DetectionSummary;
-  rss: RssSummary;
+  detection: DetectionSummary | null;
+  rss: RssSummary | null;
+  ledger: LedgerBenchResult | null;
+  companion: CompanionBenchResult | null;
   verdicts: Verdict[];
   health: RunHealth;
   runs: RunRecord[];
 }
 
-const reqs = (value: number): string => Math.round(value).toLocaleString('en-US');
-const ms = (value: number): string => value.toFixed(3);
-const signedMs = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
 function comparisonTable(rows: readonly ComparisonRow[]): string {
   return table(
-    ['scenario', 'concurrency', 'raw req/s', 'tokenpak req/s', 'ratio', 'raw p50/p99 (ms)', 'tokenpak p50/p99 (ms)', 'added p50 (ms)'],
+    [
+      'scenario',
+      'concurrency',
+      'raw req/s',
+      'tokenpak req/s',
+      'ratio',
+      'raw p50/p99 (ms)',
+      'tokenpak p50/p99 (ms)',
+      'added p50 (ms)',
+      'CPU µs/req (proxy) raw',
+      'CPU µs/req (proxy) tokenpak',
+      'CPU ratio',
+    ],
     rows.map((row) => [
       row.label,
       String(row.connections),
       reqs(row.raw.requestsPerSecond),
       reqs(row.tokenpak.requestsPerSecond),
-      row.ratio.toFixed(2),
+      perRepeat(row.ratio, ratio2),
       `${ms(row.raw.p50Ms)} / ${ms(row.raw.p99Ms)}`,
       `${ms(row.tokenpak.p50Ms)} / ${ms(row.tokenpak.p99Ms)}`,
-      signedMs(row.addedP50Ms),
+      perRepeat(row.addedP50Ms, signedMs),
+      micros(row.raw.cpuMicrosPerRequest.proxy),
+      micros(row.tokenpak.cpuMicrosPerRequest.proxy),
+      perRepeat(row.cpuRatio, ratio2),
+    ]),
+  );
+}
+
+/** Where each request's CPU goes: which process, and for the proxy, event loop or other threads. */
+function cpuBreakdownTable(rows: readonly ComparisonRow[]): string {
+  return table(
+    ['scenario', 'concurrency', 'proxy', ...CPU_BREAKDOWN_HEADER],
+    rows.flatMap((row) => [
+      [row.label, String(row.connections), 'raw', ...cpuBreakdownCells(row.raw.cpuMicrosPerRequest)],
+      [row.label, String(row.connections), 'tokenpak', ...cpuBreakdownCells(row.tokenpak.cpuMicrosPerRequest)],
     ]),
   );
 }
@@ -46,17 +69,31 @@ function detectionSection(detection: DetectionSummary, rows: readonly Comparison
   const plain = rows.find((row) => row.scenarioId === 'messages-2kb' && row.connections === 1);
   return [
     table(
-      ['request (TokenPak only, concurrency 1)', 'req/s', 'p50 (ms)', 'p99 (ms)'],
+      ['request (TokenPak only, concurrency 1)', 'req/s', 'p50 (ms)', 'p99 (ms)', 'CPU µs/req (proxy)'],
       [
-        [detection.label.notInspected, reqs(detection.notInspected.requestsPerSecond), ms(detection.notInspected.p50Ms), ms(detection.notInspected.p99Ms)],
-        [detection.label.inspected, reqs(detection.inspected.requestsPerSecond), ms(detection.inspected.p50Ms), ms(detection.inspected.p99Ms)],
+        [
+          detection.label.notInspected,
+          reqs(detection.notInspected.requestsPerSecond),
+          ms(detection.notInspected.p50Ms),
+          ms(detection.notInspected.p99Ms),
+          micros(detection.notInspected.cpuMicrosPerRequest.proxy),
+        ],
+        [
+          detection.label.inspected,
+          reqs(detection.inspected.requestsPerSecond),
+          ms(detection.inspected.p50Ms),
+          ms(detection.inspected.p99Ms),
+          micros(detection.inspected.cpuMicrosPerRequest.proxy),
+        ],
       ],
     ),
     '',
-    `Body inspection adds ${signedMs(detection.addedP50Ms)} ms p50 (inspected − not inspected).`,
-    plain
-      ? `A request no signal wants (Messages 2 KB, c=1, row above) costs ${signedMs(plain.addedP50Ms)} ms p50 over the raw pipe — no inspection, no buffering.`
-      : '',
+    `Body inspection adds ${perRepeat(detection.addedP50Ms, signedMs)} ms p50 (inspected − not inspected, median of per-repeat differences).`,
+    ...(plain
+      ? [
+          `A request no signal wants (Messages 2 KB, c=1, row above) costs ${perRepeat(plain.addedP50Ms, signedMs)} ms p50 over the raw pipe — no inspection, no buffering.`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -80,8 +117,10 @@ function memorySection(rss: RssSummary): string {
     return entry ? mib(entry.peakBytes) : '—';
   };
   return [
-    `TokenPak peak RSS under load: ${mib(rss.tokenpakPeakBytes)} (${rss.tokenpakSamples} samples every ~200 ms; idle after start-up: ${mib(rss.tokenpakIdleBytes)}). ` +
-      `Raw pipe peak, for scale: ${mib(rss.rawPeakBytes)}.`,
+    [
+      `TokenPak peak RSS under load: ${mib(rss.tokenpakPeakBytes)} (${rss.tokenpakSamples} samples every ~200 ms; idle after start-up: ${mib(rss.tokenpakIdleBytes)}).`,
+      ...(rss.rawPeakBytes === null ? [] : [`Raw pipe peak, for scale: ${mib(rss.rawPeakBytes)}.`]),
+    ].join(' '),
     '',
     table(
       ['load (warm-up included)', 'raw peak RSS', 'tokenpak peak RSS'],
@@ -90,32 +129,30 @@ function memorySection(rss: RssSummary): string {
   ].join('\n');
 }
 
-export function formatReport(report: BenchReport): string {
-  const { settings, environment } = report;
-  return [
+/** The comparison, detection and memory sections (each only if its part ran). */
+export function formatComparisonReport(report: BenchReport): string {
+  const { settings, environment, comparisons, detection, rss } = report;
+  const sections: string[] = [
     `## TokenPak vs raw node:http pipe`,
     '',
     `Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel}), load average ${environment.loadAverageAtStart.toFixed(2)} at start; ` +
-      `${settings.repeats} repeats × ${settings.runSeconds} s per cell, medians shown; raw and tokenpak runs interleaved.`,
-    '',
-    comparisonTable(report.comparisons),
-    '',
-    '### Body detection (OpenClaw, 200 KB)',
-    '',
-    detectionSection(report.detection, report.comparisons),
-    '',
-    '### Memory',
-    '',
-    memorySection(report.rss),
-    '',
-    '### Targets',
-    '',
-    ...report.verdicts.map((verdict) => `${verdict.pass ? 'PASS' : 'MISS'}  ${verdict.target} — ${verdict.measured}`),
-    '',
-    '### Run health',
-    '',
-    healthSection(report.health),
-  ].join('\n');
+      `${settings.repeats} repeats × ${settings.runSeconds} s per cell, raw and tokenpak runs interleaved. req/s, p50/p99 and CPU µs/req are medians over repeats; ` +
+      `ratio, added p50 and CPU ratio are medians of per-repeat values (tokenpak ÷ or − the raw run next to it), range in brackets.`,
+  ];
+  if (comparisons.length > 0) {
+    sections.push('', comparisonTable(comparisons), '', 'CPU µs per request by process (medians):', '', cpuBreakdownTable(comparisons));
+  }
+  if (detection) sections.push('', '### Body detection (OpenClaw, 200 KB)', '', detectionSection(detection, comparisons));
+  if (rss) sections.push('', '### Memory', '', memorySection(rss));
+  return sections.join('\n');
+}
+
+export function formatVerdicts(verdicts: readonly Verdict[]): string {
+  return ['### Targets', '', ...verdicts.map((verdict) => `${verdict.pass ? 'PASS' : 'MISS'}  ${verdict.target} — ${verdict.measured}`)].join('\n');
+}
+
+export function formatHealth(health: RunHealth): string {
+  return ['### Run health', '', healthSection(health)].join('\n');
 }
 
 export const RESULTS_FILE = path.join(__dirname, 'results', 'latest.json');

@@ -1,12 +1,20 @@
+import { medianCpuPerRequest, type CpuPerRequest, type CpuPerRequestMedians } from './cpu-per-request';
 import type { LoadMeasurement } from './measure';
+import { differenceOf, pairByRepeat, ratioOf, summarizePerRepeat, type PerRepeatSummary } from './paired-runs';
 import type { RunStep } from './run-plan';
 import { COMPARISON_CONCURRENCIES, COMPARISON_SCENARIOS, DETECTION_CONCURRENCY, DETECTION_VARIANTS, type DetectionVariant, type ProxyName } from './scenarios';
 import { median } from './stats';
 
 /** What the bench measured, raw and summarised; also the shape of `bench/results/latest.json`. */
 
-export interface RunRecord extends Omit<RunStep, 'request'> {
+/** What every measured load run has, whichever part of the bench ran it. */
+export interface MeasuredRun {
   measurement: LoadMeasurement;
+  /** CPU µs per response of each process involved in the run. */
+  cpu: CpuPerRequest;
+}
+
+export interface RunRecord extends Omit<RunStep, 'request'>, MeasuredRun {
   /** Peak RSS of the proxy under test during this run. */
   rssPeakBytes: number;
 }
@@ -16,6 +24,7 @@ export interface CellStats {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  cpuMicrosPerRequest: CpuPerRequestMedians;
   repeats: number;
 }
 
@@ -25,18 +34,20 @@ export interface ComparisonRow {
   connections: number;
   raw: CellStats;
   tokenpak: CellStats;
-  /** tokenpak req/s ÷ raw req/s (of the medians). */
-  ratio: number;
-  /** tokenpak p50 − raw p50 (of the medians), ms. */
-  addedP50Ms: number;
+  /** Per repeat, tokenpak req/s ÷ the adjacent raw run's req/s; the targets use the median. */
+  ratio: PerRepeatSummary;
+  /** Per repeat, tokenpak p50 − raw p50, ms. */
+  addedP50Ms: PerRepeatSummary;
+  /** Per repeat, tokenpak CPU µs/req ÷ raw CPU µs/req (the proxy process, all threads); NaN without /proc. */
+  cpuRatio: PerRepeatSummary;
 }
 
 export interface DetectionSummary {
   label: Record<'notInspected' | 'inspected', string>;
   notInspected: CellStats;
   inspected: CellStats;
-  /** inspected p50 − not-inspected p50 (of the medians), ms. */
-  addedP50Ms: number;
+  /** Per repeat, inspected p50 − the adjacent not-inspected run's p50, ms. */
+  addedP50Ms: PerRepeatSummary;
 }
 
 /** Peak RSS per (proxy, case, concurrency), over all its runs: shows which load drives memory. */
@@ -52,8 +63,8 @@ export interface RssSummary {
   tokenpakIdleBytes: number;
   tokenpakPeakBytes: number;
   tokenpakSamples: number;
-  /** For scale: the baseline proxy's peak under the same load. */
-  rawPeakBytes: number;
+  /** For scale: the baseline proxy's peak under the same load; null when the comparison did not run (BENCH_ONLY). */
+  rawPeakBytes: number | null;
   byCase: RssByCase[];
 }
 
@@ -66,49 +77,63 @@ export interface RunHealth {
   failedRuns: RunRecord[];
 }
 
-function cellStats(records: readonly RunRecord[]): CellStats {
+/** What every measured load run has, whichever part of the bench ran it. */
+export function cellStats(records: readonly MeasuredRun[]): CellStats {
   return {
     requestsPerSecond: median(records.map((record) => record.measurement.requestsPerSecond)),
     p50Ms: median(records.map((record) => record.measurement.p50Ms)),
     p99Ms: median(records.map((record) => record.measurement.p99Ms)),
+    cpuMicrosPerRequest: medianCpuPerRequest(records.map((record) => record.cpu)),
     repeats: records.length,
   };
 }
 
-function measuredCell(records: readonly RunRecord[], proxy: ProxyName, caseId: string, connections: number): CellStats {
-  return cellStats(
-    records.filter((record) => record.phase === 'measured' && record.proxy === proxy && record.caseId === caseId && record.connections === connections),
-  );
+function measuredRuns(records: readonly RunRecord[], proxy: ProxyName, caseId: string, connections: number): RunRecord[] {
+  return records.filter((record) => record.phase === 'measured' && record.proxy === proxy && record.caseId === caseId && record.connections === connections);
 }
+
+const requestsPerSecond = (record: RunRecord): number => record.measurement.requestsPerSecond;
+const p50Ms = (record: RunRecord): number => record.measurement.p50Ms;
+const proxyCpu = (record: RunRecord): number | null => record.cpu.proxy;
+
+/** Cells that were not run (BENCH_ONLY) are left out. */
 
 export function summarizeComparisons(records: readonly RunRecord[]): ComparisonRow[] {
   return COMPARISON_SCENARIOS.flatMap((scenario) =>
-    COMPARISON_CONCURRENCIES.map((connections) => {
-      const raw = measuredCell(records, 'raw', scenario.id, connections);
-      const tokenpak = measuredCell(records, 'tokenpak', scenario.id, connections);
-      return {
-        scenarioId: scenario.id,
-        label: scenario.label,
-        connections,
-        raw,
-        tokenpak,
-        ratio: tokenpak.requestsPerSecond / raw.requestsPerSecond,
-        addedP50Ms: tokenpak.p50Ms - raw.p50Ms,
-      };
+    COMPARISON_CONCURRENCIES.flatMap((connections) => {
+      const raw = measuredRuns(records, 'raw', scenario.id, connections);
+      const tokenpak = measuredRuns(records, 'tokenpak', scenario.id, connections);
+      const pairs = pairByRepeat(raw, tokenpak);
+      if (pairs.length === 0) return [];
+      return [
+        {
+          scenarioId: scenario.id,
+          label: scenario.label,
+          connections,
+          raw: cellStats(raw),
+          tokenpak: cellStats(tokenpak),
+          ratio: summarizePerRepeat(pairs, ratioOf(requestsPerSecond)),
+          addedP50Ms: summarizePerRepeat(pairs, differenceOf(p50Ms)),
+          cpuRatio: summarizePerRepeat(pairs, ratioOf(proxyCpu)),
+        },
+      ];
     }),
   );
 }
 
-export function summarizeDetection(records: readonly RunRecord[]): DetectionSummary {
+/** Null when detection was not run (BENCH_ONLY). */
+export function summarizeDetection(records: readonly RunRecord[]): DetectionSummary | null {
   const variant = (id: DetectionVariant['id']): DetectionVariant => DETECTION_VARIANTS.find((candidate) => candidate.id === id)!;
   const [notInspectedVariant, inspectedVariant] = [variant('not-inspected'), variant('inspected')];
-  const notInspected = measuredCell(records, 'tokenpak', notInspectedVariant.id, DETECTION_CONCURRENCY);
-  const inspected = measuredCell(records, 'tokenpak', inspectedVariant.id, DETECTION_CONCURRENCY);
+  const notInspected = measuredRuns(records, 'tokenpak', notInspectedVariant.id, DETECTION_CONCURRENCY);
+  const inspected = measuredRuns(records, 'tokenpak', inspectedVariant.id, DETECTION_CONCURRENCY);
+  const pairs = pairByRepeat(notInspected, inspected);
+  if (pairs.length === 0) return null;
   return {
     label: { notInspected: notInspectedVariant.label, inspected: inspectedVariant.label },
-    notInspected,
-    inspected,
-    addedP50Ms: inspected.p50Ms - notInspected.p50Ms,
+    notInspected: cellStats(notInspected),
+    inspected: cellStats(inspected),
+    addedP50Ms: summarizePerRepeat(pairs, differenceOf(p50Ms)),
   };
 }
 

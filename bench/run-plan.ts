@@ -35,12 +35,12 @@ export interface RunStep {
 function warmUpSteps(settings: BenchSettings): RunStep[] {
   const steps: RunStep[] = [];
   const warmUp = { phase: 'warm-up', repeat: 0, durationSeconds: settings.warmupSeconds } as const;
-  for (const proxy of PROXIES) {
+  for (const proxy of settings.parts.includes('comparison') ? PROXIES : []) {
     for (const scenario of COMPARISON_SCENARIOS) {
       steps.push({ ...warmUp, kind: 'comparison', proxy, caseId: scenario.id, request: scenario, connections: Math.max(...COMPARISON_CONCURRENCIES) });
     }
   }
-  for (const variant of DETECTION_VARIANTS) {
+  for (const variant of settings.parts.includes('detection') ? DETECTION_VARIANTS : []) {
     steps.push({ ...warmUp, kind: 'detection', proxy: 'tokenpak', caseId: variant.id, request: variant, connections: DETECTION_CONCURRENCY });
   }
   return steps;
@@ -50,13 +50,13 @@ function measuredSteps(settings: BenchSettings): RunStep[] {
   const steps: RunStep[] = [];
   for (let repeat = 1; repeat <= settings.repeats; repeat += 1) {
     const measured = { phase: 'measured', repeat, durationSeconds: settings.runSeconds } as const;
-    for (const scenario of COMPARISON_SCENARIOS) {
+    for (const scenario of settings.parts.includes('comparison') ? COMPARISON_SCENARIOS : []) {
       for (const connections of COMPARISON_CONCURRENCIES) {
         for (const proxy of PROXIES) steps.push({ ...measured, kind: 'comparison', proxy, caseId: scenario.id, request: scenario, connections });
       }
     }
     // Detection is TokenPak against itself: the two variants alternate the same way.
-    for (const variant of DETECTION_VARIANTS) {
+    for (const variant of settings.parts.includes('detection') ? DETECTION_VARIANTS : []) {
       steps.push({ ...measured, kind: 'detection', proxy: 'tokenpak', caseId: variant.id, request: variant, connections: DETECTION_CONCURRENCY });
     }
   }
