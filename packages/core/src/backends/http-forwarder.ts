@@ -312,6 +312,7 @@ export class HttpForwarder {
   /** Pipes the upstream answer to the client: from here on, no retry and no fallback. */
   private relay(state: ExchangeState, attempt: Attempt, upstreamResponse: IncomingMessage, origin: string): void {
     state.responded = true;
+    state.keeper?.release();
     const { outgoing, meter } = state.request;
     outgoing.writeHead(
       upstreamResponse.statusCode ?? 502,
@@ -319,12 +320,19 @@ export class HttpForwarder {
       clientResponseHeaders(upstreamResponse.rawHeaders, state.responseHeaders),
     );
     const sse = String(upstreamResponse.headers[HeaderName.contentType] ?? '').includes('text/event-stream');
-    // SSE: the status line goes out now, not with the first event (which may be a while).
-    if (sse) outgoing.flushHeaders();
     const encoding = upstreamResponse.headers[HeaderName.contentEncoding];
     // Compressed SSE has no visible event boundaries (and zstd no decoder in Node 20): relayed untouched.
     const boundary = sse && (!encoding || encoding === 'identity') ? new SseEventRelay(upstreamResponse, outgoing) : null;
     if (!boundary) upstreamResponse.pipe(outgoing);
+    let relayedAny = false;
+    // SSE: the status line must not wait for the first event (which may be a while). Usually that event came in the
+    // same read as the headers and carries them out; only when nothing was written by the next turn are they flushed
+    // alone (an extra write per stream otherwise: measured ~10% of an SSE request's CPU).
+    if (sse) {
+      setImmediate(() => {
+        if (!(boundary ? boundary.relayedAny : relayedAny) && !outgoing.writableEnded && !outgoing.destroyed) outgoing.flushHeaders();
+      });
+    }
 
     let timedOut: UpstreamTimeoutError | null = null;
     const idle = this.deadlines
@@ -339,10 +347,14 @@ export class HttpForwarder {
       'data',
       meter
         ? (chunk: Buffer) => {
+            relayedAny = true;
             idle.touch();
             meter.takeResponseChunk(chunk);
           }
-        : () => idle.touch(),
+        : () => {
+            relayedAny = true;
+            idle.touch();
+          },
     );
     if (meter) upstreamResponse.once('end', () => meter.endResponseBody());
     upstreamResponse.on('error', () => undefined);

@@ -76,6 +76,15 @@ export class RequestBodyKeeper {
     return new Promise((resolve) => this.waiters.push(() => resolve(this.ended ? this.chunks : null)));
   }
 
+  /**
+   * The body will never be sent again (the response started): the chunks go now, not when
+   * the request ends. Under load a kept 200 KB body otherwise outlived a young-generation
+   * collection, was promoted, and waited for a full one (+25 MB peak RSS at c=32).
+   */
+  release(): void {
+    this.drop();
+  }
+
   private drop(): void {
     this.chunks = null;
     this.wake();

@@ -32,6 +32,8 @@ export function lastEventEnd(bytes: Buffer): number {
  * about twice the cost per event (two pipes, two stream buffers per chunk).
  */
 export class SseEventRelay {
+  /** Some bytes went to the client (a held partial event does not count). */
+  relayedAny = false;
   private tail: Buffer | null = null;
   private stopped = false;
   private readonly onData = (chunk: Buffer): void => this.relay(chunk);
@@ -84,6 +86,8 @@ export class SseEventRelay {
       this.tail = bytes.subarray(end);
       out = end > 0 ? bytes.subarray(0, end) : null;
     }
-    if (out !== null && !this.sink.write(out)) this.source.pause();
+    if (out === null) return;
+    this.relayedAny = true;
+    if (!this.sink.write(out)) this.source.pause();
   }
 }

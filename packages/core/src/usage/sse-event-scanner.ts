@@ -113,9 +113,14 @@ export class SseEventScanner {
     if (first === COLON) return newline + 1;
     if (first === D && hasPrefix(chunk, start, lineEnd, DATA_FIELD)) {
       const valueStart = start + DATA_FIELD.length + (chunk[start + DATA_FIELD.length] === SPACE ? 1 : 0);
+      const firstLine = !this.sawData;
       this.state = 'data';
       this.beginDataLine();
-      if (this.state === 'data' && this.scanner !== null && lineEnd > valueStart) this.scanner.push(chunk.subarray(valueStart, lineEnd));
+      if (this.state === 'data' && this.scanner !== null && lineEnd > valueStart) {
+        // The event's first data line, whole: almost always its entire JSON document.
+        if (firstLine) this.scanner.readWhole(chunk.subarray(valueStart, lineEnd));
+        else this.scanner.push(chunk.subarray(valueStart, lineEnd));
+      }
       this.state = 'field';
       return newline + 1;
     }
