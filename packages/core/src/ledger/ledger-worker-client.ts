@@ -14,6 +14,14 @@ export interface LedgerWorkerEvents {
   exited(): void;
 }
 
+/**
+ * The writer thread's V8 heap. Its garbage is a batch at a time (a few hundred KB), yet V8's
+ * default young generation (up to 32 MB) let it grow by tens of MB under load, all of it in
+ * the proxy's RSS. A small young generation collects it as often as it is made; the old
+ * generation bound is far above what the queues and query answers need.
+ */
+const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+
 /** How long shutdown waits for the worker to write its last batch and close the file. */
 const CLOSE_TIMEOUT_MS = 5000;
 /**
@@ -50,7 +58,7 @@ export class LedgerWorkerClient {
 
   constructor(settings: LedgerWorkerSettings, events: LedgerWorkerEvents) {
     const script = workerScript();
-    this.worker = new Worker(script.code, { eval: script.eval, workerData: settings, name: 'tokenpak-ledger' });
+    this.worker = new Worker(script.code, { eval: script.eval, workerData: settings, name: 'tokenpak-ledger', resourceLimits: WORKER_HEAP_LIMITS });
     // The worker must never keep a finished proxy (or a test run) alive on its own.
     this.worker.unref();
     this.worker.on('message', (message: FromLedgerWorker) => {
