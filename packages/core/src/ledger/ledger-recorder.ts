@@ -1,7 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import type { ResolvedConfig } from '../config/load-config';
 import type { Logger } from '../log/logger';
-import { redactText } from '../log/redact';
 import type { PriceBook } from '../pricing/price-book';
 import { TOKENS } from '../di-tokens';
 import type { LedgerFeed } from './ledger-feed';
@@ -11,6 +10,7 @@ import { ledgerFileIn, rowValues, type RowValues } from './ledger-store';
 import { LedgerUnavailableError } from './ledger-unavailable-error';
 import { LedgerWorkerClient } from './ledger-worker-client';
 import { RequestMeter } from './request-meter';
+import { StoredReasons } from './stored-reasons';
 
 export { LedgerUnavailableError } from './ledger-unavailable-error';
 
@@ -21,8 +21,6 @@ export { LedgerUnavailableError } from './ledger-unavailable-error';
  * at c=32) for no gain; a 64-row batch is still one cheap transaction on the worker.
  */
 const MAX_BATCH = 64;
-/** Distinct reason lists whose stored form is remembered. */
-const MAX_CACHED_REASON_LISTS = 1024;
 /** Entries kept while the worker is starting; beyond this the oldest are dropped. */
 const MAX_WAITING = 20_000;
 /**
@@ -70,7 +68,8 @@ export class LedgerRecorder {
   private startTimer: NodeJS.Timeout | null = null;
   private workerStuck = false;
   private readonly readyWaiters: Array<() => void> = [];
-  private readonly storedReasonsByKey = new Map<string, string>();
+  /** Each distinct reason list redacted and serialised once. */
+  private readonly storedReasons = new StoredReasons();
 
   constructor(
     @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
@@ -152,7 +151,7 @@ export class LedgerRecorder {
    */
   record(entry: LedgerEntry): void {
     if (this.state === 'off') return;
-    this.pending.push(rowValues(entry, this.storedReasons(entry.reasons), this.prices.costOf(entry.model, entry.usage)));
+    this.pending.push(rowValues(entry, this.storedReasons.of(entry.reasons), this.prices.costOf(entry.model, entry.usage)));
     if (this.pending.length >= MAX_BATCH) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), this.resolved.config.ledger.flushIntervalMs).unref();
   }
@@ -222,22 +221,6 @@ export class LedgerRecorder {
   private clearStartTimer(): void {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.startTimer = null;
-  }
-
-  /**
-   * The reasons as stored: a JSON array with anything token-shaped masked. Requests of
-   * one kind produce the same few reason lists, so each distinct list is redacted and
-   * serialised once (the cache is bounded).
-   */
-  private storedReasons(reasons: readonly string[]): string {
-    const key = reasons.join('\n');
-    let stored = this.storedReasonsByKey.get(key);
-    if (stored === undefined) {
-      if (this.storedReasonsByKey.size >= MAX_CACHED_REASON_LISTS) this.storedReasonsByKey.clear();
-      stored = JSON.stringify(reasons.map(redactText));
-      this.storedReasonsByKey.set(key, stored);
-    }
-    return stored;
   }
 
   private turnOff(reason: string): void {
