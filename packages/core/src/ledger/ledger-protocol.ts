@@ -1,6 +1,6 @@
 import type { GroupKey, RowFilter, StatsReport } from './ledger-queries';
 import type { LedgerRow } from './ledger-row';
-import type { RowValues } from './ledger-store';
+import type { RowBatch } from './row-batch';
 
 /** What the ledger's worker thread is started with. */
 export interface LedgerWorkerSettings {
@@ -20,7 +20,8 @@ export type LedgerAnswer<Q extends LedgerQuery> = Q extends { name: 'summarize' 
 export type ToLedgerWorker =
   | {
       kind: 'insert';
-      rows: RowValues[];
+      /** Oldest first, written in one transaction; posted with every batch's buffer in the transfer list. */
+      batches: RowBatch[];
       /** Someone watches the live feed: send the stored rows back. */
       echo: boolean;
     }

@@ -1,28 +1,29 @@
 import { inject, injectable } from 'tsyringe';
 import type { ResolvedConfig } from '../config/load-config';
 import type { Logger } from '../log/logger';
-import { redactText } from '../log/redact';
 import type { PriceBook } from '../pricing/price-book';
 import { TOKENS } from '../di-tokens';
 import type { LedgerFeed } from './ledger-feed';
 import type { LedgerAnswer, LedgerQuery } from './ledger-protocol';
 import type { LedgerEntry } from './ledger-row';
-import { ledgerFileIn, rowValues, type RowValues } from './ledger-store';
+import { ledgerFileIn } from './ledger-store';
 import { LedgerUnavailableError } from './ledger-unavailable-error';
 import { LedgerWorkerClient } from './ledger-worker-client';
 import { RequestMeter } from './request-meter';
+import { RowBatchEncoder } from './row-batch-encoder';
+import { RowBatchQueue } from './row-batch-queue';
+import { StoredReasons } from './stored-reasons';
 
 export { LedgerUnavailableError } from './ledger-unavailable-error';
 
 /**
  * A batch this large is sent at once instead of waiting for the timer. Kept small on
- * purpose: under load, rows that wait long survive V8's young-generation collections and
- * are promoted, so a 500-row queue grew the old generation (peak RSS +20 MB measured
- * at c=32) for no gain; a 64-row batch is still one cheap transaction on the worker.
+ * purpose: under load, what waits long survives V8's young-generation collections and is
+ * promoted (a 500-row queue of row arrays grew the old generation, peak RSS +20 MB at
+ * c=32); rows are now encoded into an off-heap buffer, but their request-id strings still
+ * wait on the heap, and a 64-row batch is still one cheap transaction on the worker.
  */
 const MAX_BATCH = 64;
-/** Distinct reason lists whose stored form is remembered. */
-const MAX_CACHED_REASON_LISTS = 1024;
 /** Entries kept while the worker is starting; beyond this the oldest are dropped. */
 const MAX_WAITING = 20_000;
 /**
@@ -62,7 +63,10 @@ export class LedgerRecorder {
   private readonly logger: Logger;
   private worker: LedgerWorkerClient | null = null;
   private state: LedgerStatus['state'] = 'closed';
-  private pending: RowValues[] = [];
+  /** The batch being filled (at most MAX_BATCH rows). */
+  private readonly batch = new RowBatchEncoder(MAX_BATCH);
+  /** Full batches kept, encoded, while the worker is not ready (at most MAX_WAITING rows with `batch`). */
+  private readonly waiting = new RowBatchQueue();
   private flushTimer: NodeJS.Timeout | null = null;
   private writeFailures = 0;
   private dropped = 0;
@@ -70,7 +74,8 @@ export class LedgerRecorder {
   private startTimer: NodeJS.Timeout | null = null;
   private workerStuck = false;
   private readonly readyWaiters: Array<() => void> = [];
-  private readonly storedReasonsByKey = new Map<string, string>();
+  /** Each distinct reason list redacted and serialised once. */
+  private readonly storedReasons = new StoredReasons();
 
   constructor(
     @inject(TOKENS.Config) private readonly resolved: ResolvedConfig,
@@ -94,7 +99,7 @@ export class LedgerRecorder {
   }
 
   snapshot(): LedgerStatus {
-    return { state: this.state, file: this.file, queued: this.pending.length, dropped: this.dropped, lastError: this.lastError };
+    return { state: this.state, file: this.file, queued: this.queuedRows(), dropped: this.dropped, lastError: this.lastError };
   }
 
   /** Starts the writer thread (which opens and migrates the file). Idempotent; the proxy calls it when it starts listening. */
@@ -147,28 +152,34 @@ export class LedgerRecorder {
   }
 
   /**
-   * Queues one finished request as its column values, priced now (a map lookup): the
-   * queue then holds only small arrays of primitives until the next flush.
+   * Queues one finished request, priced now (a map lookup), written straight into the
+   * current batch buffer: all that stays on the heap until the flush is the strings this
+   * batch has not seen yet (the request id, at least).
    */
   record(entry: LedgerEntry): void {
     if (this.state === 'off') return;
-    this.pending.push(rowValues(entry, this.storedReasons(entry.reasons), this.prices.costOf(entry.model, entry.usage)));
-    if (this.pending.length >= MAX_BATCH) this.flush();
+    this.batch.append(entry, this.storedReasons.of(entry.reasons), this.prices.costOf(entry.model, entry.usage));
+    // Everything queued counts: while the worker is not ready, each row past the first batch re-checks the waiting bound.
+    if (this.queuedRows() >= MAX_BATCH) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), this.resolved.config.ledger.flushIntervalMs).unref();
   }
 
-  /** Hands everything queued to the writer thread as one batch. */
+  /** Hands everything queued to the writer thread, to be written in one transaction. */
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    if (this.pending.length === 0) return;
+    if (this.queuedRows() === 0) return;
     if (this.state !== 'open' || !this.worker) {
-      if (this.pending.length > MAX_WAITING) this.dropped += this.pending.splice(0, this.pending.length - MAX_WAITING).length;
-      return; // sent once the worker is ready
+      // Kept encoded until the worker is ready; a full batch joins the waiting ones so the next row starts a new one.
+      const full = this.batch.rows >= MAX_BATCH ? this.batch.take() : null;
+      if (full) this.waiting.push(full);
+      this.dropped += this.waiting.trimTo(MAX_WAITING - this.batch.rows);
+      return;
     }
-    const batch = this.pending;
-    this.pending = [];
-    this.worker.insert(batch, this.feed.subscribers > 0);
+    const batches = this.waiting.take();
+    const current = this.batch.take();
+    if (current) batches.push(current);
+    this.worker.insert(batches, this.feed.subscribers > 0);
   }
 
   /**
@@ -207,10 +218,10 @@ export class LedgerRecorder {
     this.flush();
     const worker = this.worker;
     this.worker = null;
-    if (this.pending.length > 0) {
-      this.dropped += this.pending.length;
-      this.logger.warn(`${this.pending.length} ledger row(s) not written: the request ledger was unavailable`);
-      this.pending = [];
+    const unsent = this.discardQueued();
+    if (unsent > 0) {
+      this.dropped += unsent;
+      this.logger.warn(`${unsent} ledger row(s) not written: the request ledger was unavailable`);
     }
     if (this.state === 'open' || this.state === 'unavailable') this.state = 'closed';
     if ((await worker.close()) === 'stuck') {
@@ -219,32 +230,29 @@ export class LedgerRecorder {
     }
   }
 
+  /** Rows recorded and not yet handed to the worker. */
+  private queuedRows(): number {
+    return this.waiting.rows + this.batch.rows;
+  }
+
+  /** Forgets the rows not yet handed to the worker; returns how many there were. */
+  private discardQueued(): number {
+    const rows = this.queuedRows();
+    this.waiting.clear();
+    this.batch.discard();
+    return rows;
+  }
+
   private clearStartTimer(): void {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.startTimer = null;
-  }
-
-  /**
-   * The reasons as stored: a JSON array with anything token-shaped masked. Requests of
-   * one kind produce the same few reason lists, so each distinct list is redacted and
-   * serialised once (the cache is bounded).
-   */
-  private storedReasons(reasons: readonly string[]): string {
-    const key = reasons.join('\n');
-    let stored = this.storedReasonsByKey.get(key);
-    if (stored === undefined) {
-      if (this.storedReasonsByKey.size >= MAX_CACHED_REASON_LISTS) this.storedReasonsByKey.clear();
-      stored = JSON.stringify(reasons.map(redactText));
-      this.storedReasonsByKey.set(key, stored);
-    }
-    return stored;
   }
 
   private turnOff(reason: string): void {
     this.clearStartTimer();
     this.state = 'off';
     this.lastError = reason;
-    this.pending = [];
+    this.discardQueued();
     this.readyWaiters.splice(0).forEach((wake) => wake());
     this.logger.error(`the request ledger is off: ${reason}`);
   }

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FromLedgerWorker, LedgerAnswer, LedgerQuery, LedgerWorkerSettings, ToLedgerWorker } from './ledger-protocol';
 import type { LedgerRow } from './ledger-row';
-import type { RowValues } from './ledger-store';
 import { LedgerUnavailableError } from './ledger-unavailable-error';
+import type { RowBatch } from './row-batch';
 
 export interface LedgerWorkerEvents {
   ready(): void;
@@ -93,8 +93,12 @@ export class LedgerWorkerClient {
     );
   }
 
-  insert(rows: RowValues[], echo: boolean): void {
-    this.post({ kind: 'insert', rows, echo });
+  /** Hands the batches over (to be written in one transaction): their buffers are transferred (detached here), their string tables cloned. */
+  insert(batches: RowBatch[], echo: boolean): void {
+    this.post(
+      { kind: 'insert', batches, echo },
+      batches.map((batch) => batch.buffer),
+    );
   }
 
   /**
@@ -144,8 +148,8 @@ export class LedgerWorkerClient {
     return 'stuck';
   }
 
-  private post(message: ToLedgerWorker): void {
-    this.worker.postMessage(message);
+  private post(message: ToLedgerWorker, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage(message, transfer);
   }
 
   private settle(id: number, action: (waiter: { resolve(value: unknown): void; reject(error: Error): void }) => void): void {

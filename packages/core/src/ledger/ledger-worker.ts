@@ -7,7 +7,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { listRequests, rowsAfter, summarize } from './ledger-queries';
 import type { FromLedgerWorker, LedgerQuery, LedgerWorkerSettings, ToLedgerWorker } from './ledger-protocol';
-import { LedgerStore, rowFromValues, type RowValues } from './ledger-store';
+import type { LedgerRow } from './ledger-row';
+import { LedgerStore } from './ledger-store';
+import { RowBatchQueue } from './row-batch-queue';
+import { RowBatchReader } from './row-batch-reader';
 
 /** Entries kept while the file cannot be written (locked, disk full); the oldest go first past this. */
 const MAX_QUEUED = 20_000;
@@ -24,6 +27,13 @@ function send(message: FromLedgerWorker): void {
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** The rows just written, as stored: the first got `firstId`, the others follow in order. */
+function storedRows(batches: readonly RowBatchReader[], firstId: number): LedgerRow[] {
+  const rows: LedgerRow[] = [];
+  for (const batch of batches) for (let row = 0; row < batch.rows; row++) rows.push(batch.rowAt(row, firstId + rows.length));
+  return rows;
+}
+
 function run(): void {
   if (!port) return;
   let store: LedgerStore;
@@ -35,7 +45,7 @@ function run(): void {
   }
   send({ kind: 'ready' });
 
-  let queued: RowValues[] = [];
+  const queued = new RowBatchQueue();
   let echoQueued = false;
   let retryTimer: NodeJS.Timeout | null = null;
   let failures = 0;
@@ -43,20 +53,20 @@ function run(): void {
   const write = (): void => {
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;
-    if (queued.length === 0) return;
-    const batch = queued;
+    if (queued.rows === 0) return;
     const echo = echoQueued;
     try {
-      const firstId = store.insertValues(batch);
-      queued = [];
+      const batches = queued.batches.map((batch) => new RowBatchReader(batch));
+      const firstId = store.insertRows(batches);
+      const count = queued.clear();
       echoQueued = false;
       failures = 0;
       // Full rows go back only while someone watches the live feed.
-      send({ kind: 'inserted', count: batch.length, rows: echo ? batch.map((values, index) => rowFromValues(firstId + index, values)) : null });
+      send({ kind: 'inserted', count, rows: echo ? storedRows(batches, firstId) : null });
     } catch (error) {
       failures++;
-      if (queued.length > MAX_QUEUED) queued = queued.slice(queued.length - MAX_QUEUED);
-      send({ kind: 'write-failed', message: message(error), queued: queued.length });
+      queued.trimTo(MAX_QUEUED);
+      send({ kind: 'write-failed', message: message(error), queued: queued.rows });
       retryTimer = setTimeout(write, Math.min(30_000, 100 * 2 ** Math.min(failures, 8)));
     }
   };
@@ -88,7 +98,7 @@ function run(): void {
   port.on('message', (incoming: ToLedgerWorker) => {
     switch (incoming.kind) {
       case 'insert':
-        queued = queued.length === 0 ? incoming.rows : queued.concat(incoming.rows);
+        for (const batch of incoming.batches) queued.push(batch);
         echoQueued ||= incoming.echo;
         write();
         return;
