@@ -1,6 +1,9 @@
 import { HeaderName, HOP_BY_HOP_HEADERS } from '../http/header-names';
 
 const CONNECTION_LENGTH = HeaderName.connection.length;
+/** `Connection` values that name no other header. */
+const CONNECTION_OPTIONS: ReadonlySet<string> = new Set(['keep-alive', 'close']);
+const KEEP_ALIVE_LENGTH = 'keep-alive'.length;
 
 /** Header names listed in a `Connection` header are hop-by-hop for that message too. */
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
@@ -9,7 +12,10 @@ function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
     const name = rawHeaders[i]!;
     // Most names are not 10 characters long: no lower-casing for them.
     if (name.length !== CONNECTION_LENGTH || name.toLowerCase() !== HeaderName.connection) continue;
-    for (const token of rawHeaders[i + 1]!.split(',')) {
+    const value = rawHeaders[i + 1]!;
+    // The usual values list no header: no split.
+    if (value.length <= KEEP_ALIVE_LENGTH && CONNECTION_OPTIONS.has(value.toLowerCase())) continue;
+    for (const token of value.split(',')) {
       const listed = token.trim().toLowerCase();
       if (listed && listed !== 'close' && listed !== 'keep-alive') (tokens ??= new Set()).add(listed);
     }

@@ -15,9 +15,16 @@ export function keepAliveTimeoutMs(value: string | string[] | undefined): number
 /** Per-socket idle limits from `Keep-Alive: timeout=N` hints: the part both agents share. */
 class KeepAliveHints {
   private readonly idleMsBySocket = new WeakMap<Duplex, number>();
+  /** An upstream sends the same hint on every response: it is parsed once. */
+  private lastHint: { value: string; ms: number | null } | null = null;
 
   note(socket: Socket | null, value: string | string[] | undefined): void {
-    const ms = keepAliveTimeoutMs(value);
+    let ms: number | null;
+    if (typeof value === 'string' && this.lastHint?.value === value) ms = this.lastHint.ms;
+    else {
+      ms = keepAliveTimeoutMs(value);
+      if (typeof value === 'string') this.lastHint = { value, ms };
+    }
     if (socket && ms !== null) this.idleMsBySocket.set(socket, ms - RETIRE_MARGIN_MS);
   }
 
