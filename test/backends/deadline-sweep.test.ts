@@ -36,8 +36,24 @@ describe('DeadlineSweep: every upstream timeout on one timer', () => {
     const fired: string[] = [];
     sweep.deadline(() => fired.push('zero')).start(0);
     sweep.deadline(() => fired.push('closed')).start(30);
+    expect(sweep.armed).toBe(1);
     sweep.close();
+    expect(sweep.armed).toBe(0);
     await sleep(100);
     expect(fired).toEqual([]);
+  });
+
+  test('armed deadlines are counted while armed only (stopped, expired, restarted)', async () => {
+    const deadlines = Array.from({ length: 5 }, () => sweep.deadline(() => undefined).start(1_000));
+    expect(sweep.armed).toBe(5);
+    deadlines[1]!.stop();
+    deadlines[3]!.stop();
+    deadlines[3]!.stop();
+    expect(sweep.armed).toBe(3);
+    const quick = sweep.deadline(() => undefined).start(20);
+    await sleep(120);
+    expect(sweep.armed).toBe(3);
+    quick.start(1_000);
+    expect(sweep.armed).toBe(4);
   });
 });

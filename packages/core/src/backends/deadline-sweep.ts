@@ -7,26 +7,41 @@ const DEFAULT_TICK_MS = 25;
  * One timer for every upstream deadline of a forwarder (connect, response headers, upload
  * and response idleness, ARCHITECTURE §7). A `setTimeout` per deadline, refreshed on every
  * chunk, cost ~3% of the proxy's CPU under load (timer-list inserts and clock reads per
- * chunk); here arming is a `Set.add`, a `touch` is a field write against a clock read once
- * per tick, and the sweep runs only while some deadline is armed. Limits fire between
- * `limitMs` and `limitMs + 2 × tickMs` after their start or last touch (never early).
+ * chunk); here arming links the deadline into a list, a `touch` is a field write against a
+ * clock read once per tick, and the sweep runs only while some deadline is armed. Limits
+ * fire between `limitMs` and `limitMs + 2 × tickMs` after their start or last touch (never
+ * early).
+ *
+ * The armed deadlines form an intrusive doubly linked list, not a `Set`: the sweep lives as
+ * long as the proxy, and a long-lived hash set churned by every request keeps allocating
+ * its rehashed tables in the old generation (garbage that only a full GC collects).
  */
 export class DeadlineSweep {
-  private readonly armed = new Set<Deadline>();
+  /** Sentinel of the armed list: `head.next` is the oldest armed deadline. */
+  private readonly head: Deadline = new Deadline(this, () => undefined);
+  private armedCount = 0;
   private timer: NodeJS.Timeout | null = null;
   /** `performance.now()` at the last tick (or when the sweep started): what deadlines count from. */
   private clock = 0;
 
-  constructor(private readonly tickMs = DEFAULT_TICK_MS) {}
+  constructor(private readonly tickMs = DEFAULT_TICK_MS) {
+    this.head.next = this.head;
+    this.head.prev = this.head;
+  }
 
   /** A new, unarmed deadline that calls `onExpire` (at most once per `start`) when it runs out. */
   deadline(onExpire: () => void): Deadline {
     return new Deadline(this, onExpire);
   }
 
+  /** Deadlines armed now (for tests and status). */
+  get armed(): number {
+    return this.armedCount;
+  }
+
   /** Stops the sweep; armed deadlines never fire (forwarder shutdown). */
   close(): void {
-    this.armed.clear();
+    while (this.head.next !== this.head) this.head.next.stop();
     this.stopTimer();
   }
 
@@ -36,29 +51,38 @@ export class DeadlineSweep {
   }
 
   /** @internal */
-  arm(deadline: Deadline): void {
+  link(deadline: Deadline): void {
     if (this.timer === null) {
       this.clock = performance.now();
       this.timer = setInterval(() => this.tick(), this.tickMs);
       // Deadlines guard work that keeps the process alive by itself (sockets); they must not.
       this.timer.unref();
     }
-    this.armed.add(deadline);
+    const last = this.head.prev;
+    deadline.prev = last;
+    deadline.next = this.head;
+    last.next = deadline;
+    this.head.prev = deadline;
+    this.armedCount++;
   }
 
   /** @internal */
-  disarm(deadline: Deadline): void {
-    this.armed.delete(deadline);
+  unlink(deadline: Deadline): void {
+    deadline.prev.next = deadline.next;
+    deadline.next.prev = deadline.prev;
+    deadline.next = deadline;
+    deadline.prev = deadline;
+    this.armedCount--;
   }
 
   private tick(): void {
     this.clock = performance.now();
-    if (this.armed.size === 0) return this.stopTimer();
-    for (const deadline of this.armed) {
-      if (deadline.due <= this.clock) {
-        this.armed.delete(deadline);
-        deadline.expire();
-      }
+    if (this.armedCount === 0) return this.stopTimer();
+    let deadline = this.head.next;
+    while (deadline !== this.head) {
+      const next = deadline.next;
+      if (deadline.due <= this.clock) deadline.expire();
+      deadline = next;
     }
   }
 
@@ -72,6 +96,10 @@ export class DeadlineSweep {
 export class Deadline {
   /** @internal When it runs out, on the sweep's clock (ms). */
   due = Number.POSITIVE_INFINITY;
+  /** @internal Neighbours in the sweep's armed list (itself when not armed). */
+  next: Deadline = this;
+  /** @internal */
+  prev: Deadline = this;
   private limitMs = 0;
   private active = false;
 
@@ -83,9 +111,9 @@ export class Deadline {
   /** Arms it to run out `limitMs` from now (0: never; the deadline stays unarmed). */
   start(limitMs: number): this {
     this.limitMs = limitMs;
-    if (limitMs <= 0) return this;
-    this.sweep.arm(this);
+    if (limitMs <= 0 || this.active) return this;
     this.active = true;
+    this.sweep.link(this);
     this.due = this.sweep.dueIn(limitMs);
     return this;
   }
@@ -98,13 +126,13 @@ export class Deadline {
   stop(): void {
     if (!this.active) return;
     this.active = false;
-    this.sweep.disarm(this);
+    this.sweep.unlink(this);
   }
 
-  /** @internal */
+  /** @internal Runs out: unarmed first, so `onExpire` may start it again. */
   expire(): void {
     if (!this.active) return;
-    this.active = false;
+    this.stop();
     this.onExpire();
   }
 }

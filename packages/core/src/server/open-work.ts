@@ -34,7 +34,7 @@ export class OpenWork {
       if (done) return;
       done = true;
       this.rowsPending--;
-      if (this.rowsPending === 0) this.rowWaiters.splice(0).forEach((wake) => wake());
+      if (this.rowsPending === 0 && this.rowWaiters.length > 0) this.rowWaiters.splice(0).forEach((wake) => wake());
     };
   }
 
