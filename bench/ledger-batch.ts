@@ -14,7 +14,8 @@ import type { RowValues } from '../packages/core/src/ledger/row-values';
  * The ledger's per-row costs, without a load generator or an upstream:
  *
  * * the proxy's thread: `LedgerRecorder.record()` → batch handed to the writer thread
- *   (`postMessage` included) and the writer's replies, as CPU time per row;
+ *   (`postMessage` included) and the writer's replies, as CPU time per row; and record()
+ *   alone, old and new interleaved every 1000 rows (the steadiest comparison on a busy box);
  * * the writer thread: receiving, decoding and inserting, as CPU time per row;
  * * the main thread's old space while rows are recorded at a steady rate among
  *   request-like garbage (and the same churn with the ledger off, the floor);
@@ -30,7 +31,8 @@ import type { RowValues } from '../packages/core/src/ledger/row-values';
  * each steady-rate heap measurement gets a fresh process (`--expose-gc`).
  *
  * CPU times are per thread, from /proc (Linux), so time spent waiting for a core on a busy
- * machine is not counted; elsewhere only wall times are shown.
+ * machine is not counted (the kernel updates them every few ms: good for whole runs, not for
+ * single calls); elsewhere only wall times are shown.
  *
  * Env: LEDGER_BENCH_ROWS (100000 per run), LEDGER_BENCH_RUNS (5 per variant; medians),
  * LEDGER_BENCH_RATE (rows/s in the steady phase, 4000), LEDGER_BENCH_SECONDS (8).
@@ -370,6 +372,49 @@ async function throughputRun(bench: BenchRecorder, seed: number): Promise<Throug
   };
 }
 
+interface PairedRun {
+  /** Per variant label, record() → batch posted, wall µs per row: over the whole run (GC pauses and preemptions included), and the median 1000-row chunk. */
+  mean: Record<string, number>;
+  median: Record<string, number>;
+  /** Median over chunks of the first variant's time ÷ the last's (old ÷ new with --against). */
+  ratio: number;
+}
+
+/**
+ * record() → batch posted, wall µs per row, the variants interleaved chunk by chunk over
+ * the same rows (the order flipping every chunk): the machine's drift, at the scale of
+ * seconds on a shared box, hits both alike, and the median chunk leaves out the chunks a
+ * preemption or a GC pause landed in.
+ */
+async function pairedRecordRun(benches: readonly BenchRecorder[], seed: number): Promise<PairedRun> {
+  const sources = benches.map((bench) => new RowSource(seed, bench.clock));
+  const chunkUs = benches.map((): number[] => []);
+  const before = benches.map((bench) => bench.written());
+  for (let done = 0, chunk = 0; done < ROWS; done += CHUNK, chunk++) {
+    const size = Math.min(CHUNK, ROWS - done);
+    const order = chunk % 2 === 0 ? benches.map((_, index) => index) : benches.map((_, index) => benches.length - 1 - index);
+    for (const index of order) {
+      const entries = Array.from({ length: size }, () => sources[index]!.entry());
+      const start = process.hrtime.bigint();
+      for (const entry of entries) benches[index]!.recorder.record(entry);
+      if (done + CHUNK >= ROWS) benches[index]!.recorder.flush();
+      chunkUs[index]!.push(Number(process.hrtime.bigint() - start) / 1000 / size);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(benches.map((bench, index) => bench.writtenReaches(before[index]! + ROWS)));
+  for (const bench of benches) bench.clock += (ROWS * 1000) / RATE;
+  const round = (value: number): number => Math.round(value * 1000) / 1000;
+  const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const first = chunkUs[0]!;
+  const last = chunkUs[chunkUs.length - 1]!;
+  return {
+    mean: Object.fromEntries(benches.map((bench, index) => [bench.label, round(mean(chunkUs[index]!))])),
+    median: Object.fromEntries(benches.map((bench, index) => [bench.label, round(median(chunkUs[index]!))])),
+    ratio: round(median(first.map((value, index) => value / last[index]!))),
+  };
+}
+
 // ---------------------------------------------------------------- steady rate: the main thread's heap
 
 interface SteadyResult {
@@ -558,6 +603,8 @@ type ChildTask = { kind: 'throughput'; variants: Variant[]; storeDist: string } 
 
 interface ThroughputResult {
   runs: Record<string, ThroughputRun[]>;
+  /** The interleaved record() runs. */
+  paired: PairedRun[];
   store: StoreResult[];
 }
 
@@ -571,8 +618,10 @@ async function throughputChild(variants: readonly Variant[], storeDist: string, 
     const order = round % 2 === 0 ? benches : [...benches].reverse();
     for (const bench of order) runs[bench.label]!.push(await throughputRun(bench, 100 + round));
   }
+  const paired: PairedRun[] = [];
+  for (let round = 0; round < RUNS; round++) paired.push(await pairedRecordRun(benches, 200 + round));
   for (const bench of benches) await bench.recorder.close();
-  return { runs, store: storeCosts(storeDist, dir) };
+  return { runs, paired, store: storeCosts(storeDist, dir) };
 }
 
 async function steadyChild(variant: Variant, enabled: boolean, dir: string): Promise<SteadyResult> {
@@ -647,6 +696,24 @@ function report(throughput: ThroughputResult, steady: ReadonlyArray<{ label: str
   }
   lines.push('', 'Each run (main CPU / writer CPU, µs per row):');
   for (const [label, runs] of Object.entries(throughput.runs)) lines.push(`* ${label}: ${runs.map((run) => `${run.mainCpu} / ${run.writerCpu}`).join(', ')}`);
+  lines.push(
+    '',
+    `record() → batch posted, wall µs per row, the variants interleaved every ${CHUNK} rows; medians over ${RUNS} runs of the run's mean and of its median chunk:`,
+    '',
+    '| variant | mean µs/row | median chunk µs/row |',
+    '| --- | --- | --- |',
+  );
+  for (const label of Object.keys(throughput.runs)) {
+    lines.push(
+      `| ${label} | ${median(throughput.paired.map((run) => run.mean[label]!)).toFixed(2)} | ${median(throughput.paired.map((run) => run.median[label]!)).toFixed(2)} |`,
+    );
+  }
+  if (Object.keys(throughput.runs).length > 1) {
+    lines.push(
+      '',
+      `Chunk by chunk, first ÷ last variant (median; each run): ${median(throughput.paired.map((run) => run.ratio)).toFixed(2)} (${throughput.paired.map((run) => run.ratio).join(', ')})`,
+    );
+  }
   lines.push(
     '',
     `The main thread's heap while ${RATE} rows/s are recorded for ${STEADY_SECONDS} s, each row after a request's worth of garbage (~10 KB):`,
