@@ -98,12 +98,12 @@ export class Dispatcher {
   /**
    * The provider whose upstream the decision's URL points at: the decided one when it has an
    * upstream, else the path's default (as `ProviderRegistry.target` chose it) — its
-   * `timeouts` and `fallback` apply. Read from the raw headers: no `Headers` object per request.
+   * `timeouts` and `fallback` apply. Read through the no-copy headers view.
    */
   private servingProvider(decision: RouteDecision, incoming: IncomingMessage): string | null {
     if (decision.provider && this.providers.upstreamOf(decision.provider)) return decision.provider;
     const [path] = splitPathAndQuery(incoming.url ?? '/');
-    return defaultProviderForPath(path, { has: (name: string) => incoming.headers[name.toLowerCase()] !== undefined }) ?? decision.provider;
+    return defaultProviderForPath(path, toWebHeaders(incoming.headers)) ?? decision.provider;
   }
 
   /** The provider's fallback walk, only when it has rules (most requests pay one lookup). */

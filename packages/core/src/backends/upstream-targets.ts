@@ -1,3 +1,5 @@
+import { pathStartOf } from '../http/node-headers';
+
 /** Where an upstream origin is reached: what `http(s).request` needs, parsed once per origin. */
 export interface UpstreamTarget {
   secure: boolean;
@@ -24,7 +26,7 @@ export class UpstreamTargets {
 
   /** The target of an absolute `http(s)://` URL. Throws (as `new URL` does) on an invalid one. */
   of(url: string): UpstreamTarget {
-    const slash = url.indexOf('/', url.indexOf('//') + 2);
+    const slash = pathStartOf(url);
     const key = slash === -1 ? url : url.slice(0, slash);
     let target = this.byOrigin.get(key);
     if (target === undefined) {

@@ -25,8 +25,13 @@ export function flatToRecord(flat: readonly string[]): Record<string, string> {
  * send the path as the client did (ARCHITECTURE §2.5).
  */
 export function rawPathAndQuery(url: string): string {
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  const slash = pathStartOf(url);
   if (slash === -1) return '/';
   const hash = url.indexOf('#', slash);
   return hash === -1 ? url.slice(slash) : url.slice(slash, hash);
+}
+
+/** Index of the path in an absolute URL string (`http://host:1/v1/x` → 14), or -1 when it has none. */
+export function pathStartOf(url: string): number {
+  return url.indexOf('/', url.indexOf('//') + 2);
 }

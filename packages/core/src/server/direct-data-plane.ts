@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiShapeFor, writeApiError } from '../http/api-errors';
 import { HeaderName } from '../http/header-names';
+import { splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 import { newRequestId } from '../http/request-id';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import type { ProxiedRequestHandler } from './data-plane';
@@ -32,8 +33,8 @@ export function directDataPlane({ guard, providers, serve }: DirectDataPlaneDeps
     const rejection = guard(incoming.headers);
     if (rejection) {
       incoming.resume();
-      const path = pathOf(incoming.url ?? '/');
-      const shape = apiShapeFor(path, { has: (name) => incoming.headers[name] !== undefined });
+      const [path] = splitPathAndQuery(incoming.url ?? '/');
+      const shape = apiShapeFor(path, toWebHeaders(incoming.headers));
       writeApiError(outgoing, shape, rejection, { [HeaderName.tokenpakRequestId]: requestId });
       outgoing.once('close', () => onClose?.());
       return true;
@@ -51,11 +52,6 @@ export function directDataPlane({ guard, providers, serve }: DirectDataPlaneDeps
 function isProxiedTarget(url: string, providers: ProviderRegistry): boolean {
   if (url.startsWith('/v1/')) return true;
   if (url.charCodeAt(0) !== 0x2f /* / */ || url.startsWith(CONTROL_PATH_PREFIX)) return false;
-  const path = pathOf(url);
+  const [path] = splitPathAndQuery(url);
   return path !== '/' && providers.claimsPath(path);
-}
-
-function pathOf(url: string): string {
-  const mark = url.indexOf('?');
-  return mark === -1 ? url : url.slice(0, mark);
 }

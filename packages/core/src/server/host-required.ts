@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { apiShapeFor, writeApiError } from '../http/api-errors';
-import { splitPathAndQuery } from '../http/node-headers';
+import { splitPathAndQuery, toWebHeaders } from '../http/node-headers';
 
 /**
  * RFC 9112 §3.2: an HTTP/1.1 request without `Host` is answered 400. Node (and
@@ -20,7 +20,7 @@ export function hostRequired(listener: RequestListener): RequestListener {
     const message = missingHostMessage(incoming);
     if (!message) return listener(incoming, outgoing);
     const [path] = splitPathAndQuery(incoming.url ?? '/');
-    const shape = apiShapeFor(path, { has: (name) => incoming.headers[name] !== undefined });
+    const shape = apiShapeFor(path, toWebHeaders(incoming.headers));
     incoming.resume();
     writeApiError(outgoing, shape, { code: 'host_missing', status: 400, message, type: 'invalid_request_error' }, { connection: 'close' });
   };

@@ -1,6 +1,7 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import { HeaderName } from '../http/header-names';
+import { toWebHeaders } from '../http/node-headers';
 import { newRequestId } from '../http/request-id';
 import { apiShapeFor } from '../http/api-errors';
 import { apiErrorResponse } from './error-response';
@@ -21,7 +22,7 @@ export function requestAdmission(guard: RequestGuard): MiddlewareHandler<TokenPa
     const headers = c.env.incoming.headers;
     const rejection = guard(headers);
     if (rejection) {
-      const response = apiErrorResponse(c, rejection, apiShapeFor(c.req.path, { has: (name) => headers[name] !== undefined }));
+      const response = apiErrorResponse(c, rejection, apiShapeFor(c.req.path, toWebHeaders(headers)));
       response.headers.set(HeaderName.tokenpakRequestId, requestId);
       return response;
     }
