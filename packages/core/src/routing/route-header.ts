@@ -10,18 +10,18 @@ function token(value: string | null, maxLength = 128): string {
   return clean.length > maxLength ? clean.slice(0, maxLength) : clean || 'none';
 }
 
+type RouteHeaderFields = Pick<RouteDecision, 'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via'>;
+
 /**
  * The `x-tokenpak-route` value. Exact grammar (tests and tools parse it):
  * `platform=<name|none>; session=<id|none>; provider=<name|none>; source=<…>; class=<…>; backend=<…>; via=<…>`,
  * followed, when the request was served by a fallback (ARCHITECTURE §7), by one
- * `; fallback=<provider> (<trigger>)` per step (`fallbackNote`).
+ * `; fallback=<provider> (<trigger>)` per step (`fallbackNote`). `clean` makes a value header-safe (`token`).
  */
-export function formatRouteHeader(
-  decision: Pick<RouteDecision, 'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via'>,
-): string {
+export function formatRouteHeader(decision: RouteHeaderFields, clean: (value: string | null, maxLength?: number) => string = token): string {
   return (
-    `platform=${token(decision.platform)}; session=${token(decision.sessionId, MAX_SESSION_LENGTH)}; ` +
-    `provider=${token(decision.provider)}; source=${token(decision.providerSource)}; class=${decision.routeClass}; ` +
+    `platform=${clean(decision.platform)}; session=${clean(decision.sessionId, MAX_SESSION_LENGTH)}; ` +
+    `provider=${clean(decision.provider)}; source=${clean(decision.providerSource)}; class=${decision.routeClass}; ` +
     `backend=${decision.backend}; via=${decision.via}`
   );
 }
@@ -37,16 +37,7 @@ const MAX_REMEMBERED_TOKENS = 512;
  */
 export class RouteHeaderFormatter {
   private readonly cleaned = new Map<string, string>();
-
-  format(decision: Pick<RouteDecision, 'platform' | 'sessionId' | 'provider' | 'providerSource' | 'routeClass' | 'backend' | 'via'>): string {
-    return (
-      `platform=${this.token(decision.platform)}; session=${this.token(decision.sessionId, MAX_SESSION_LENGTH)}; ` +
-      `provider=${this.token(decision.provider)}; source=${this.token(decision.providerSource)}; class=${decision.routeClass}; ` +
-      `backend=${decision.backend}; via=${decision.via}`
-    );
-  }
-
-  private token(value: string | null, maxLength = 128): string {
+  private readonly remembered = (value: string | null, maxLength = 128): string => {
     if (!value) return 'none';
     const key = maxLength === 128 ? value : `${maxLength}\u0000${value}`;
     let cleaned = this.cleaned.get(key);
@@ -56,6 +47,10 @@ export class RouteHeaderFormatter {
       this.cleaned.set(key, cleaned);
     }
     return cleaned;
+  };
+
+  format(decision: RouteHeaderFields): string {
+    return formatRouteHeader(decision, this.remembered);
   }
 }
 
