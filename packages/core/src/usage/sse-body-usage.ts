@@ -1,5 +1,6 @@
 import { FieldSelection, JsonFieldScanner } from './json-field-scanner';
 import { asText, errorTypeOf, isJsonObject, type BodyUsageReader, type ResponseObservation } from './response-observation';
+import { SseEventNames } from './sse-event-names';
 import { SseEventScanner, type SseEventHandler } from './sse-event-scanner';
 import { anthropicUsageFields, fromAnthropicUsage, fromAnyUsage, fromResponsesUsage, type AnthropicUsageFields, type TokenUsage } from './token-usage';
 
@@ -22,9 +23,33 @@ const FIELDS_BY_EVENT: ReadonlyMap<string | null, FieldSelection> = new Map<stri
   [null, new FieldSelection(['model', 'usage', 'error'])],
 ]);
 
+/**
+ * Every event name the usage reader meets in a stream: the ones it reads, and the skipped
+ * ones that make up most of a stream (Anthropic Messages streaming and OpenAI Responses
+ * streaming event lists, API references).
+ */
+const EXPECTED_EVENT_NAMES = new SseEventNames([
+  ...[...FIELDS_BY_EVENT.keys()].filter((name): name is string => name !== null),
+  'ping',
+  'content_block_start',
+  'content_block_delta',
+  'content_block_stop',
+  'message_stop',
+  'response.in_progress',
+  'response.output_item.added',
+  'response.output_item.done',
+  'response.content_part.added',
+  'response.content_part.done',
+  'response.output_text.delta',
+  'response.output_text.done',
+  'response.function_call_arguments.delta',
+  'response.function_call_arguments.done',
+  'response.reasoning_summary_text.delta',
+]);
+
 /** A streamed answer: Anthropic `message_start` + `message_delta`, Chat Completions' usage chunk, Responses' `response.completed`. */
 export class SseBodyUsage implements BodyUsageReader, SseEventHandler {
-  private readonly events = new SseEventScanner(this);
+  private readonly events = new SseEventScanner(this, EXPECTED_EVENT_NAMES);
   private model: string | null = null;
   private anthropic: AnthropicUsageFields | null = null;
   private otherUsage: TokenUsage | null = null;

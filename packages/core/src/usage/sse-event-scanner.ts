@@ -1,4 +1,5 @@
 import type { JsonFieldScanner } from './json-field-scanner';
+import { SseEventNames } from './sse-event-names';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -7,8 +8,11 @@ const SPACE = 0x20;
 
 /** Longest field name worth reading (`event`, `data`, `id`, `retry`). */
 const MAX_FIELD_NAME_BYTES = 8;
+
 /** Longest event name kept. */
 const MAX_EVENT_NAME_BYTES = 128;
+/** For readers that list no names: every name is decoded. */
+const NO_LISTED_NAMES = new SseEventNames([]);
 
 /** Decides, per event, whether its data is read, and receives what was read. */
 export interface SseEventHandler {
@@ -41,7 +45,11 @@ export class SseEventScanner {
   /** The first byte after `data:` may be one space to drop. */
   private atValueStart = false;
 
-  constructor(private readonly handler: SseEventHandler) {}
+  /** `names`: the event names the handler expects, read without decoding (see `SseEventNames`). */
+  constructor(
+    private readonly handler: SseEventHandler,
+    private readonly names: SseEventNames = NO_LISTED_NAMES,
+  ) {}
 
   push(chunk: Buffer): void {
     const end = chunk.length;
@@ -126,7 +134,7 @@ export class SseEventScanner {
     }
     if (first === E && hasPrefix(chunk, start, lineEnd, EVENT_FIELD)) {
       const valueStart = start + EVENT_FIELD.length + (chunk[start + EVENT_FIELD.length] === SPACE ? 1 : 0);
-      this.eventName = chunk.toString('utf8', valueStart, Math.min(lineEnd, valueStart + MAX_EVENT_NAME_BYTES));
+      this.eventName = this.names.nameAt(chunk, valueStart, Math.min(lineEnd, valueStart + MAX_EVENT_NAME_BYTES));
       return newline + 1;
     }
     return -1;
@@ -191,7 +199,8 @@ export class SseEventScanner {
 
   private endLine(): void {
     if (this.state === 'event') {
-      this.eventName = Buffer.concat(this.eventNameBytes).toString('utf8').replace(/\r$/, '');
+      const name = Buffer.concat(this.eventNameBytes);
+      this.eventName = this.names.nameAt(name, 0, name.length > 0 && name[name.length - 1] === CR ? name.length - 1 : name.length);
       this.eventNameBytes = [];
     }
     this.state = 'field';
