@@ -14,7 +14,7 @@ import { statusTrigger, type FallbackChain } from './fallback-chain';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers';
 import { HintedHttpAgent, HintedHttpsAgent } from './keep-alive-agent';
 import { RequestBodyKeeper } from './request-body-keeper';
-import { SseEventRelay } from './sse-event-boundary';
+import { ResponseBodyRelay } from './response-body-relay';
 import { armRequestTimeouts, DEFAULT_UPSTREAM_TIMEOUTS, UpstreamTimeoutError, type RequestTimers } from './upstream-timeout';
 import { DeadlineSweep } from './deadline-sweep';
 import { UpstreamTargets } from './upstream-targets';
@@ -84,7 +84,7 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 /**
  * Byte-preserved HTTP forward (ARCHITECTURE §2.5) with the failure semantics of §7. Node
  * streams end to end: the incoming request is piped into a `node:http(s)` request on a
- * keep-alive agent and the upstream response is piped back, so bodies stream both ways
+ * keep-alive agent and the upstream response is relayed back (`ResponseBodyRelay`), so bodies stream both ways
  * with backpressure and `content-encoding` survives. Before the first response byte a
  * failure may be retried once (a reused connection lost in the close race) or fall back
  * to another provider, both only with the whole body kept; after it, the client sees an
@@ -321,18 +321,6 @@ export class HttpForwarder {
     );
     const sse = String(upstreamResponse.headers[HeaderName.contentType] ?? '').includes('text/event-stream');
     const encoding = upstreamResponse.headers[HeaderName.contentEncoding];
-    // Compressed SSE has no visible event boundaries (and zstd no decoder in Node 20): relayed untouched.
-    const boundary = sse && (!encoding || encoding === 'identity') ? new SseEventRelay(upstreamResponse, outgoing) : null;
-    if (!boundary) upstreamResponse.pipe(outgoing);
-    let relayedAny = false;
-    // SSE: the status line must not wait for the first event (which may be a while). Usually that event came in the
-    // same read as the headers and carries them out; only when nothing was written by the next turn are they flushed
-    // alone (an extra write per stream otherwise: measured ~10% of an SSE request's CPU).
-    if (sse) {
-      setImmediate(() => {
-        if (!(boundary ? boundary.relayedAny : relayedAny) && !outgoing.writableEnded && !outgoing.destroyed) outgoing.flushHeaders();
-      });
-    }
 
     let timedOut: UpstreamTimeoutError | null = null;
     const idle = this.deadlines
@@ -342,27 +330,34 @@ export class HttpForwarder {
       })
       .start(attempt.timeouts.idleMs);
     meter?.startResponseBody(upstreamResponse);
-    // Registered after the pipe, so the meter sees each chunk only once it is on its way to the client.
-    upstreamResponse.on(
-      'data',
+    // Compressed SSE has no visible event boundaries (and zstd no decoder in Node 20): relayed untouched. The watcher
+    // sees each chunk only once it is on its way to the client.
+    const body = new ResponseBodyRelay(
+      upstreamResponse,
+      outgoing,
+      sse && (!encoding || encoding === 'identity'),
       meter
-        ? (chunk: Buffer) => {
-            relayedAny = true;
+        ? (chunk) => {
             idle.touch();
             meter.takeResponseChunk(chunk);
           }
-        : () => {
-            relayedAny = true;
-            idle.touch();
-          },
+        : () => idle.touch(),
     );
+    // SSE: the status line must not wait for the first event (which may be a while). Usually that event came in the
+    // same read as the headers and carries them out; only when nothing was written by the next turn are they flushed
+    // alone (an extra write per stream otherwise: measured ~10% of an SSE request's CPU).
+    if (sse) {
+      setImmediate(() => {
+        if (!body.relayedAny && !outgoing.writableEnded && !outgoing.destroyed) outgoing.flushHeaders();
+      });
+    }
     if (meter) upstreamResponse.once('end', () => meter.endResponseBody());
     upstreamResponse.on('error', () => undefined);
     upstreamResponse.on('close', () => {
       idle.stop();
       if (upstreamResponse.complete || state.clientGone) return;
       meter?.noteError(timedOut ? 'upstream_timeout' : 'upstream_truncated');
-      this.failMidStream(state, upstreamResponse, boundary, origin, timedOut);
+      this.failMidStream(state, upstreamResponse, body, origin, timedOut);
     });
   }
 
@@ -370,13 +365,12 @@ export class HttpForwarder {
   private failMidStream(
     state: ExchangeState,
     upstreamResponse: IncomingMessage,
-    boundary: SseEventRelay | null,
+    body: ResponseBodyRelay,
     origin: string,
     timedOut: UpstreamTimeoutError | null,
   ): void {
     const { outgoing, shape } = state.request;
-    if (boundary) boundary.stop();
-    else upstreamResponse.unpipe(outgoing);
+    body.stop();
     this.logger.warn(timedOut ? 'upstream response stalled' : 'upstream response ended early', {
       upstream: origin,
       ...(timedOut ? { error: timedOut.message } : {}),
@@ -398,8 +392,8 @@ export class HttpForwarder {
             type: shape === 'anthropic' ? 'api_error' : 'server_error',
           },
     );
-    if (boundary && !upstreamResponse.headers[HeaderName.contentLength]) {
-      boundary.endWithError(frame);
+    if (body.alignToEvents && !upstreamResponse.headers[HeaderName.contentLength]) {
+      body.endWithError(frame);
     } else {
       // No in-band way to signal it: cut the connection so the body is visibly truncated.
       outgoing.destroy(new Error('upstream response ended early'));

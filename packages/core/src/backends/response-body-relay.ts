@@ -21,22 +21,32 @@ export function lastEventEnd(bytes: Buffer): number {
   return 0;
 }
 
+/** Called with each upstream chunk once it is on its way to the client (or held as an event's tail). */
+export type ChunkWatcher = (chunk: Buffer) => void;
+
 /**
- * Relays an SSE body event by event, from the upstream response straight to the client
- * response (its own pipe, with the same backpressure as `Readable.pipe`): complete events
- * pass at once (a chunk that ends on a boundary passes untouched, with no copy), the
- * incomplete tail of an event waits for the rest. So when the upstream dies mid-stream,
- * `endWithError` can end the client's stream on a boundary followed by an error event,
- * never inside a half event (ARCHITECTURE §7). Only for identity-encoded bodies:
- * compressed bytes have no visible boundaries. A `Transform` in the pipe did the same at
- * about twice the cost per event (two pipes, two stream buffers per chunk).
+ * The response leg's pipe: upstream response → client response, with the same backpressure
+ * as `Readable.pipe` (pause on a full sink, resume on `drain`), and one `data` listener per
+ * response that also hands each chunk to `watch` (the idle deadline and the ledger meter) —
+ * `pipe` plus a second listener cost ~8 listener registrations per response and a listener
+ * array copy per chunk.
+ *
+ * `alignToEvents` (identity-encoded SSE): complete events pass at once (a chunk that ends on a
+ * boundary passes untouched, with no copy), the incomplete tail of an event waits for the
+ * rest. So when the upstream dies mid-stream, `endWithError` can end the client's stream on a
+ * boundary followed by an error event, never inside a half event (ARCHITECTURE §7).
+ * Otherwise (JSON, compressed bytes, which have no visible boundaries) every chunk passes as
+ * it came.
  */
-export class SseEventRelay {
+export class ResponseBodyRelay {
   /** Some bytes went to the client (a held partial event does not count). */
   relayedAny = false;
   private tail: Buffer | null = null;
   private stopped = false;
-  private readonly onData = (chunk: Buffer): void => this.relay(chunk);
+  private readonly onData = (chunk: Buffer): void => {
+    this.relay(chunk);
+    this.watch?.(chunk);
+  };
   private readonly onDrain = (): void => {
     this.source.resume();
   };
@@ -53,6 +63,8 @@ export class SseEventRelay {
   constructor(
     private readonly source: Readable,
     private readonly sink: Writable,
+    readonly alignToEvents: boolean,
+    private readonly watch?: ChunkWatcher,
   ) {
     source.on('data', this.onData);
     source.once('end', this.onEnd);
@@ -76,15 +88,17 @@ export class SseEventRelay {
   }
 
   private relay(chunk: Buffer): void {
-    const bytes = this.tail ? Buffer.concat([this.tail, chunk]) : chunk;
-    const end = lastEventEnd(bytes);
-    let out: Buffer | null;
-    if (end === bytes.length) {
-      this.tail = null;
-      out = bytes;
-    } else {
-      this.tail = bytes.subarray(end);
-      out = end > 0 ? bytes.subarray(0, end) : null;
+    let out: Buffer | null = chunk;
+    if (this.alignToEvents) {
+      const bytes = this.tail ? Buffer.concat([this.tail, chunk]) : chunk;
+      const end = lastEventEnd(bytes);
+      if (end === bytes.length) {
+        this.tail = null;
+        out = bytes;
+      } else {
+        this.tail = bytes.subarray(end);
+        out = end > 0 ? bytes.subarray(0, end) : null;
+      }
     }
     if (out === null) return;
     this.relayedAny = true;

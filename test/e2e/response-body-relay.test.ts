@@ -5,7 +5,7 @@ import { anthropicSse } from '../support/canned-responses';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream';
 import { startProxy, upstreamsAt, type RunningProxy } from '../support/proxy-harness';
 import { streamRequest, within } from '../support/stream-helpers';
-import { lastEventEnd, SseEventRelay } from '../../packages/core/src/backends/sse-event-boundary';
+import { lastEventEnd, ResponseBodyRelay } from '../../packages/core/src/backends/response-body-relay';
 
 const ANTHROPIC_HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-api03-sse' };
 const STREAM_BODY = JSON.stringify({ model: 'claude-mock-1', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] });
@@ -18,18 +18,21 @@ function cutAfter(sent: string) {
   };
 }
 
-/** What the relay writes to its sink, write by write, when `chunks` come from its source. */
-async function collect(chunks: readonly string[]): Promise<string[]> {
+/** What the relay writes to its sink, write by write, when `chunks` come from its source; and what it showed its watcher. */
+async function relayed(chunks: readonly string[], alignToEvents: boolean): Promise<{ out: string[]; watched: string[] }> {
   const out: string[] = [];
+  const watched: string[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => out.push(chunk.toString('utf8')));
   const done = new Promise((resolve) => sink.on('end', resolve));
-  new SseEventRelay(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), sink);
+  new ResponseBodyRelay(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), sink, alignToEvents, (chunk) => watched.push(chunk.toString('utf8')));
   await done;
-  return out;
+  return { out, watched };
 }
 
-describe('SSE relayed on event boundaries (ARCHITECTURE §7)', () => {
+const collect = async (chunks: readonly string[]): Promise<string[]> => (await relayed(chunks, true)).out;
+
+describe('response bodies relayed, SSE on event boundaries (ARCHITECTURE §7)', () => {
   describe('the boundary finder', () => {
     test.each([
       ['event: a\ndata: 1\n\n', 18],
@@ -62,7 +65,7 @@ describe('SSE relayed on event boundaries (ARCHITECTURE §7)', () => {
         },
       });
       const finished = new Promise((resolve) => sink.on('finish', resolve));
-      new SseEventRelay(source, sink);
+      new ResponseBodyRelay(source, sink, true);
       await finished;
       expect(Buffer.concat(received).toString('utf8')).toBe(events.join(''));
       expect(pauses).toHaveBeenCalled();
@@ -71,6 +74,16 @@ describe('SSE relayed on event boundaries (ARCHITECTURE §7)', () => {
     test('a clean end relays a trailing partial event as sent', async () => {
       const out = await collect(['data: 1\n\ndata: [DONE]']);
       expect(out.join('')).toBe('data: 1\n\ndata: [DONE]');
+    });
+
+    test('the watcher sees every upstream chunk as it came, held tails included', async () => {
+      const chunks = ['data: 1\n\nda', 'ta: 2\n', '\n'];
+      expect((await relayed(chunks, true)).watched).toEqual(chunks);
+    });
+
+    test('not aligned to events (JSON, compressed bytes): every chunk passes at once, as it came', async () => {
+      const chunks = ['{"id":"msg_1",', '"usage":{"input_tokens":3', '}}', 'data: 1\n'];
+      expect(await relayed(chunks, false)).toEqual({ out: chunks, watched: chunks });
     });
   });
 
