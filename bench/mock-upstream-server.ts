@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from './bench-child';
-import { BENCH_MODEL, STREAM_FLAG_JSON } from './request-bodies';
+import { MESSAGE_RESPONSE, SSE_EVENTS } from './mock-answers';
+import { STREAM_FLAG_JSON } from './request-bodies';
 
 /**
  * Child process: a stand-in for the Anthropic API on loopback. It answers
@@ -8,64 +9,6 @@ import { BENCH_MODEL, STREAM_FLAG_JSON } from './request-bodies';
  * asks for `"stream":true`, with ~20 SSE events written back to back. Everything is
  * precomputed so the mock costs the same, and as little as possible, for every proxy.
  */
-
-const MESSAGE_RESPONSE = Buffer.from(
-  JSON.stringify({
-    id: 'msg_bench_0001',
-    type: 'message',
-    role: 'assistant',
-    model: BENCH_MODEL,
-    content: [{ type: 'text', text: 'Hello from the TokenPak bench mock upstream.' }],
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    usage: { input_tokens: 512, output_tokens: 12 },
-  }),
-);
-
-function sseEvent(type: string, data: Record<string, unknown>): Buffer {
-  return Buffer.from(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-}
-
-const DELTA_WORDS = [
-  'Hello',
-  ' from',
-  ' the',
-  ' TokenPak',
-  ' bench',
-  ' mock',
-  ' upstream',
-  ':',
-  ' this',
-  ' is',
-  ' a',
-  ' streamed',
-  ' answer',
-  ' of',
-  ' sixteen',
-  ' deltas.',
-];
-
-/** 21 events, in the order the real API sends them. */
-const SSE_EVENTS: readonly Buffer[] = [
-  sseEvent('message_start', {
-    message: {
-      id: 'msg_bench_0002',
-      type: 'message',
-      role: 'assistant',
-      model: BENCH_MODEL,
-      content: [],
-      stop_reason: null,
-      stop_sequence: null,
-      usage: { input_tokens: 512, output_tokens: 1 },
-    },
-  }),
-  sseEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
-  sseEvent('ping', {}),
-  ...DELTA_WORDS.map((text) => sseEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })),
-  sseEvent('content_block_stop', { index: 0 }),
-  sseEvent('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: DELTA_WORDS.length } }),
-  sseEvent('message_stop', {}),
-];
 
 function answer(body: Buffer, response: ServerResponse): void {
   if (!body.includes(STREAM_FLAG_JSON)) {
