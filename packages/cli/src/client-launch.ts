@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 
 /** Signals `tokenpak run` passes on to the client. SIGINT is not among them: see runClient. */
@@ -14,17 +14,25 @@ const FORWARDED: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'S
  */
 export function runClient(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; notFound?: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'inherit', env, cwd });
+    let child: ChildProcess | null = null;
     const ignoreInterrupt = (): void => {};
     const forward = (signal: NodeJS.Signals): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
     const cleanUp = (): void => {
       process.off('SIGINT', ignoreInterrupt);
       for (const signal of FORWARDED) process.off(signal, forward);
     };
+    // Before the spawn: once the client runs, it can be seen running (and a signal sent to the group) while this
+    // process has not yet been scheduled again; a signal in that window would kill it and orphan the client.
     process.on('SIGINT', ignoreInterrupt);
     for (const signal of FORWARDED) process.on(signal, forward);
+    try {
+      child = spawn(command, args, { stdio: 'inherit', env, cwd });
+    } catch (error) {
+      cleanUp();
+      throw error;
+    }
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanUp();
       resolve(error.code === 'ENOENT' ? { code: 127, notFound: true } : { code: 126 });
