@@ -20,17 +20,22 @@ const KEY_BEARER = /^\s*bearer\s+sk-(?!ant-oat)/i;
 
 const hasApiKey = (headers: Headers): boolean => (headers.get('x-api-key') ?? '').trim() !== '' || KEY_BEARER.test(headers.get('authorization') ?? '');
 
-const isResponsesPath = (path: string): boolean => RESPONSES_PATHS.some((base) => path === base || path.startsWith(`${base}/`));
+const SLASH = 0x2f;
+/** `base` itself or below it (`base/…`), without building `base/` per call: this runs on every request. */
+const isAtOrBelow = (path: string, base: string): boolean => path.startsWith(base) && (path.length === base.length || path.charCodeAt(base.length) === SLASH);
+
+const isResponsesPath = (path: string): boolean => RESPONSES_PATHS.some((base) => isAtOrBelow(path, base));
+
+/** Codex names itself `codex_…` in `originator` and `user-agent` (any case, after spaces): tested in place, no lower-cased copy per request. */
+const CODEX_CLIENT = /^\s*codex_/i;
 
 export const codexSignal: PlatformSignal = {
   name: PLATFORM,
   defaultProvider: PROVIDER,
   extract(headers: Headers, request: SignalRequest): PlatformOrigin | null {
-    const originator = (headers.get('originator') ?? '').trim().toLowerCase();
-    const userAgent = (headers.get('user-agent') ?? '').trim().toLowerCase();
+    const namedCodex = CODEX_CLIENT.test(headers.get('originator') ?? '') || CODEX_CLIENT.test(headers.get('user-agent') ?? '');
     // A JWT alone is a ChatGPT login only on the Responses paths; on /v1/messages it is someone else's token.
-    const jwtOnResponses = isResponsesPath(request.path) && JWT_BEARER.test(headers.get('authorization') ?? '');
-    if (!originator.startsWith('codex_') && !userAgent.startsWith('codex_') && !jwtOnResponses) return null;
+    if (!namedCodex && !(isResponsesPath(request.path) && JWT_BEARER.test(headers.get('authorization') ?? ''))) return null;
     const sessionId = headers.get('session-id')?.trim() || headers.get('session_id')?.trim();
     const origin: PlatformOrigin = sessionId ? { platform: PLATFORM, sessionId } : { platform: PLATFORM };
     // By credential, not by client (measured, Codex CLI 0.169.0 with `env_key`): an API key is
@@ -55,7 +60,7 @@ export const codexProvider: ProviderDefinition = {
   mapUrl({ path, search }, upstream) {
     const base = upstream.pathname.replace(/\/$/, '');
     for (const prefix of RESPONSES_PATHS) {
-      if (path === prefix || path.startsWith(`${prefix}/`)) return `${upstream.origin}${base}/responses${path.slice(prefix.length)}${search}`;
+      if (isAtOrBelow(path, prefix)) return `${upstream.origin}${base}/responses${path.slice(prefix.length)}${search}`;
     }
     if (path.startsWith('/backend-api/')) return `${upstream.origin}${path}${search}`;
     return null;

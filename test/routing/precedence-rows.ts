@@ -654,12 +654,26 @@ export const MATRIX: readonly MatrixRow[] = [
     expect: x('codex', 'codex-underscore-7', CX, 'signal:codex', 'openai-sdk', 'codex'),
   },
   {
+    id: 'H2a',
+    title: 'originator in another case, after spaces ("  Codex_Exec") → codex',
+    path: '/v1/responses',
+    headers: { originator: '  Codex_Exec' },
+    expect: x('codex', NONE, CX, 'signal:codex', 'openai-sdk', 'codex'),
+  },
+  {
     id: 'H3',
     title: 'JWT bearer on /v1/responses → codex',
     path: '/v1/responses',
     headers: { authorization: `Bearer ${SECRET.jwt}` },
     expect: x('codex', NONE, CX, 'signal:codex', 'openai-sdk', 'codex'),
     e2e: true,
+  },
+  {
+    id: 'H3a',
+    title: 'JWT bearer on /v1/responsesX (a path that only starts like the Responses one) → NOT codex',
+    path: '/v1/responsesX',
+    headers: { authorization: `Bearer ${SECRET.jwt}` },
+    expect: x(NONE, NONE, NONE, 'none', 'generic', 'api'),
   },
   {
     id: 'H4',
