@@ -1,5 +1,5 @@
 import type { JsonFieldScanner } from './json-field-scanner';
-import { SseEventNames } from './sse-event-names';
+import type { SseEventNames } from './sse-event-names';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -11,8 +11,6 @@ const MAX_FIELD_NAME_BYTES = 8;
 
 /** Longest event name kept. */
 const MAX_EVENT_NAME_BYTES = 128;
-/** For readers that list no names: every name is decoded. */
-const NO_LISTED_NAMES = new SseEventNames([]);
 
 /** Decides, per event, whether its data is read, and receives what was read. */
 export interface SseEventHandler {
@@ -48,7 +46,7 @@ export class SseEventScanner {
   /** `names`: the event names the handler expects, read without decoding (see `SseEventNames`). */
   constructor(
     private readonly handler: SseEventHandler,
-    private readonly names: SseEventNames = NO_LISTED_NAMES,
+    private readonly names: SseEventNames,
   ) {}
 
   push(chunk: Buffer): void {
