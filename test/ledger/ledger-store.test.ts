@@ -57,6 +57,13 @@ describe('ledger store', () => {
     again.close();
   });
 
+  test("the writer's page cache is 1 MiB, not better-sqlite3's 16 MB default (RSS must not grow with the file)", () => {
+    const store = LedgerStore.openForWriting(file);
+    // Negative: KiB (SQLite's `cache_size`); the library default is -16000.
+    expect(store.db.pragma('cache_size', { simple: true })).toBe(-1024);
+    store.close();
+  });
+
   test('a file from a newer TokenPak is not written to', () => {
     LedgerStore.openForWriting(file).close();
     const db = new Database(file);
