@@ -124,6 +124,37 @@ describe('ledger store', () => {
     ]);
     store.close();
   });
+
+  test('stats: p50/p95 per group and overall match SQL nearest rank (ties, one-row groups, no platform, a filter)', () => {
+    const store = LedgerStore.openForWriting(file);
+    const platforms = ['openclaw', 'codex', 'claude-code', null];
+    // A fixed pseudo-random spread with many ties; the last platform gets one row.
+    store.insert(
+      Array.from({ length: 400 }, (_, i) => entry({ totalMs: ((i * 7919) % 97) / 4, platform: platforms[i % 3] ?? null, model: i % 5 === 0 ? 'a' : 'b' })),
+    );
+    store.insert([entry({ totalMs: 3.5, platform: null })]);
+    // The oracle: SQLite's ROW_NUMBER() over the sorted group (what the ledger computed before).
+    const oracle = (where: string, key: string): Map<string, [number, number]> => {
+      const rows = store.db
+        .prepare(
+          `SELECT key, MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN total_ms END) AS p50, MAX(CASE WHEN rn = (n * 95 + 99) / 100 THEN total_ms END) AS p95
+           FROM (SELECT ${key} AS key, total_ms, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY total_ms) AS rn, COUNT(*) OVER (PARTITION BY ${key}) AS n
+                 FROM requests ${where}) GROUP BY key`,
+        )
+        .all() as { key: string; p50: number; p95: number }[];
+      return new Map(rows.map((row) => [String(row.key), [row.p50, row.p95]]));
+    };
+    for (const filter of [{}, { model: 'a' }]) {
+      const where = 'model' in filter ? "WHERE model = 'a'" : '';
+      const report = summarize(store.db, filter, 'platform');
+      const expected = oracle(where, "COALESCE(platform, 'none')");
+      expect(new Map(report.groups.map((group) => [group.key, [group.p50Ms, group.p95Ms]]))).toEqual(expected);
+      expect([report.total.p50Ms, report.total.p95Ms]).toEqual(oracle(where, "'all'").get('all'));
+      expect(summarize(store.db, filter, null).total).toEqual(report.total);
+    }
+    expect(summarize(store.db, { model: 'nothing-like-this' }, 'platform')).toMatchObject({ groups: [], total: { requests: 0, p50Ms: null, p95Ms: null } });
+    store.close();
+  });
 });
 
 describe('time windows', () => {
