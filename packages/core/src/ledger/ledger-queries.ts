@@ -157,8 +157,8 @@ function parseTimes(json: string): Float64Array {
  * Totals, optionally grouped, for the rows the filter selects. One pass per table scan: the
  * sums and every row's time come out of the same (grouped) query, and the percentiles are
  * sorted here. SQLite's window functions (a `ROW_NUMBER()` sort per group, and another pass
- * for the overall figures) took 3–5× as long: on a 30-day ledger of 150,000 rows, 0.7–1.4 s
- * per summary, so the dashboard's four outlasted the 2 s query bound.
+ * for the overall figures) took 3–4× as long: on a 30-day ledger of 150,000 rows, 0.9–1.5 s
+ * per summary, so the dashboard's four outlasted the 2 s query bound (`npm run bench:ledger-queries`).
  */
 export function summarize(db: Database.Database, filter: RowFilter, by: GroupKey | null): StatsReport {
   const where = whereClause(filter);
