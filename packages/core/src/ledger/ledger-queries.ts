@@ -142,7 +142,7 @@ function nearestRank(sorted: Float64Array, percent: number): number {
   return sorted[Math.floor((sorted.length * percent + 99) / 100) - 1]!;
 }
 
-/** Nearest-rank p50 / p95 of `times` (ms); null for none. */
+/** Nearest-rank p50 / p95 of `times` (ms), which it sorts in place; null for none. */
 function timePercentiles(times: Float64Array): Pick<StatsTotals, 'p50Ms' | 'p95Ms'> {
   if (times.length === 0) return { p50Ms: null, p95Ms: null };
   const sorted = times.sort();
